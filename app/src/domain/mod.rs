@@ -1,0 +1,12 @@
+//! The pure CTC domain: the instrument model, respondents, scoring,
+//! aggregation and statistics.
+//!
+//! **Invariant:** nothing in here names leptos, axum, sqlx or any other web or
+//! database type, and nothing does IO except reading an instrument file the
+//! caller names. Everything compiles for both the server and the wasm bundle
+//! and is unit-tested directly.
+
+pub mod instrument;
+pub mod respondent;
+pub mod stats;
+pub mod validity;

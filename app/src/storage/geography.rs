@@ -1,0 +1,120 @@
+//! Municipalities, districts and schools.
+
+use super::{Db, StorageResult};
+
+/// Row id of a municipality.
+pub type MunicipalityId = i64;
+/// Row id of a district (Stadtteil).
+pub type DistrictId = i64;
+/// Row id of a school.
+pub type SchoolId = i64;
+
+/// A district as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct DistrictRow {
+    /// Row id.
+    pub district_id: DistrictId,
+    /// Short stable code, e.g. `DO-NORD`.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// Creates a municipality (and its region if named and missing); returns the
+/// existing id when the name is already taken.
+#[tracing::instrument(skip(db))]
+pub async fn ensure_municipality(
+    db: &Db,
+    region: Option<&str>,
+    name: &str,
+) -> StorageResult<MunicipalityId> {
+    let region_id: Option<i64> = match region {
+        Some(region) => {
+            sqlx::query("insert into region (name) values ($1) on conflict (name) do nothing")
+                .bind(region)
+                .execute(db)
+                .await?;
+            sqlx::query_scalar("select region_id from region where name = $1")
+                .bind(region)
+                .fetch_optional(db)
+                .await?
+        }
+        None => None,
+    };
+    sqlx::query(
+        "insert into municipality (region_id, name) values ($1, $2) on conflict (name) do nothing",
+    )
+    .bind(region_id)
+    .bind(name)
+    .execute(db)
+    .await?;
+    Ok(
+        sqlx::query_scalar("select municipality_id from municipality where name = $1")
+            .bind(name)
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// Creates a district or returns the existing one with the same code.
+#[tracing::instrument(skip(db))]
+pub async fn ensure_district(
+    db: &Db,
+    municipality: MunicipalityId,
+    code: &str,
+    name: &str,
+) -> StorageResult<DistrictId> {
+    sqlx::query(
+        r#"insert into district (municipality_id, code, name) values ($1, $2, $3)
+           on conflict (municipality_id, code) do nothing"#,
+    )
+    .bind(municipality)
+    .bind(code)
+    .bind(name)
+    .execute(db)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "select district_id from district where municipality_id = $1 and code = $2",
+    )
+    .bind(municipality)
+    .bind(code)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Creates a school or returns the existing one with the same name in the
+/// district.
+#[tracing::instrument(skip(db))]
+pub async fn ensure_school(
+    db: &Db,
+    district: DistrictId,
+    name: &str,
+    school_type: Option<&str>,
+) -> StorageResult<SchoolId> {
+    sqlx::query(
+        r#"insert into school (district_id, name, school_type) values ($1, $2, $3)
+           on conflict (district_id, name) do nothing"#,
+    )
+    .bind(district)
+    .bind(name)
+    .bind(school_type)
+    .execute(db)
+    .await?;
+    Ok(
+        sqlx::query_scalar("select school_id from school where district_id = $1 and name = $2")
+            .bind(district)
+            .bind(name)
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// All districts of a municipality, ordered by name.
+pub async fn districts(db: &Db, municipality: MunicipalityId) -> StorageResult<Vec<DistrictRow>> {
+    Ok(sqlx::query_as(
+        "select district_id, code, name from district where municipality_id = $1 order by name",
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?)
+}

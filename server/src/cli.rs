@@ -1,0 +1,169 @@
+//! Command line: sub-commands, their arguments and the small ones' bodies.
+
+use anyhow::Context;
+use app::domain::instrument::Instrument;
+use app::storage::{self, Db, instruments::StoreOutcome};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Quartier: Communities That Care surveys, district profiles and program
+/// planning.
+///
+/// Without a sub-command the web server starts (`serve`).
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL. SQLite files are created if missing, e.g.
+    /// `sqlite://data/quartier.db`.
+    #[arg(
+        long,
+        global = true,
+        env = "QUARTIER_DATABASE_URL",
+        default_value = "sqlite://data/quartier.db"
+    )]
+    pub database: String,
+
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `server=debug`.
+    #[arg(long, global = true, env = "QUARTIER_LOG", default_value = "info")]
+    pub log: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server (default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit. (Every command migrates
+    /// first, so this is for deployments that want it as a separate step.)
+    Migrate,
+    /// Load the demonstration data: the demo instrument, a fictional city with
+    /// districts, schools and classes, and two survey waves of synthetic
+    /// pupils. Does nothing if the demo city exists already.
+    Demo(DemoArgs),
+    /// Validate an instrument file (TOML, see docs/instrument-format.md) and
+    /// store it as a new instrument version. Every error is reported with its
+    /// line and key; an invalid file changes nothing.
+    ImportInstrument {
+        /// Path of the instrument file.
+        file: PathBuf,
+    },
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve(ServeArgs::default())
+    }
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "QUARTIER_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Directory with the compiled front end (wasm, JS, CSS) that
+    /// `cargo leptos build` writes.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the synthetic answers; the same seed gives the same data.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Pupils enrolled per class (about nine in ten take part).
+    #[arg(long, default_value_t = 25)]
+    pub class_size: u32,
+}
+
+/// Opens the database, creating the directory of a SQLite file if needed, and
+/// applies pending migrations.
+pub async fn open_database(url: &str) -> anyhow::Result<Db> {
+    if let Some(parent) = sqlite_file(url)
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create directory {}", parent.display()))?;
+    }
+    let db = storage::connect(url)
+        .await
+        .with_context(|| format!("cannot open database {url}"))?;
+    storage::migrate(&db)
+        .await
+        .context("cannot migrate the database")?;
+    Ok(db)
+}
+
+/// The file path of a `sqlite:` URL, if it names a file.
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| Path::new(path))
+}
+
+/// `import-instrument FILE`.
+pub async fn import_instrument(db: &Db, file: &Path) -> anyhow::Result<()> {
+    let source =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let instrument =
+        Instrument::from_toml_str(&source, &file.display().to_string()).map_err(|errors| {
+            anyhow::anyhow!("{} is not a valid instrument:\n{errors}", file.display())
+        })?;
+    match storage::instruments::store(db, &instrument, &source).await? {
+        StoreOutcome::Stored(id) => println!(
+            "stored instrument {} version {} (id {id}): {} items, {} scales, {} outcome indicators, {} validity rules",
+            instrument.id,
+            instrument.version,
+            instrument.items.len(),
+            instrument.scales.len(),
+            instrument.outcomes.len(),
+            instrument.validity_rules.len()
+        ),
+        StoreOutcome::AlreadyPresent(id) => println!(
+            "instrument {} version {} is already stored (id {id}); nothing changed",
+            instrument.id, instrument.version
+        ),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_file_extracts_the_path_and_ignores_memory_databases() {
+        assert_eq!(
+            sqlite_file("sqlite://data/q.db"),
+            Some(Path::new("data/q.db"))
+        );
+        assert_eq!(sqlite_file("sqlite:q.db?mode=rwc"), Some(Path::new("q.db")));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x"), None);
+    }
+
+    #[test]
+    fn no_sub_command_means_serve() {
+        let cli = Cli::try_parse_from(["server"]).unwrap();
+        assert!(matches!(cli.command.unwrap_or_default(), Command::Serve(_)));
+    }
+}

@@ -1,0 +1,535 @@
+//! `server demo`: a fictional city with synthetic pupils whose answers come
+//! from a seeded model, so that district profiles look like a real city's.
+//!
+//! The model is generic over the instrument: it reads scales, outcome
+//! indicators and validity rules from the demo instrument and never names an
+//! item code. Each pupil has a latent general risk; each district adds an
+//! effect per scale (a few districts are clearly elevated on a few factors);
+//! item answers are ordered-probit draws around the scale's latent value.
+
+use crate::cli::DemoArgs;
+use anyhow::Context;
+use app::domain::instrument::{Instrument, ScaleKind, ValidityCheck};
+use app::domain::respondent::{Grade, Sex};
+use app::domain::validity::flagging_rules;
+use app::storage::Db;
+use app::storage::geography::{self, DistrictId, SchoolId};
+use app::storage::instruments;
+use app::storage::responses::{self, NewResponse, ResponseSource};
+use app::storage::waves::{self, DistrictRule, NewWave, WaveId};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+/// The demo instrument ships inside the binary so `server demo` works from
+/// any directory.
+pub const DEMO_INSTRUMENT: &str = include_str!("../../instruments/demo-ctc.toml");
+
+const MUNICIPALITY: &str = "Ruhrstadt (Demo)";
+const REGION: &str = "Sicherheitskooperation Ruhr (Demo)";
+const GRADES: [u8; 3] = [6, 8, 10];
+
+/// A fictional district with its general burden and the scales on which it
+/// stands out (scale id fragments, matched against the instrument's scales).
+struct DemoDistrict {
+    code: &'static str,
+    name: &'static str,
+    /// Shift of the general risk latent (positive = more burdened).
+    burden: f64,
+    /// Scale id fragments with an extra shift of that scale's latent.
+    elevated: &'static [(&'static str, f64)],
+}
+
+const DISTRICTS: [DemoDistrict; 10] = [
+    DemoDistrict {
+        code: "ALT",
+        name: "Altstadt",
+        burden: 0.0,
+        elevated: &[("com_drug_availability", 0.6)],
+    },
+    DemoDistrict {
+        code: "NORD",
+        name: "Nordstadt",
+        burden: 0.45,
+        elevated: &[
+            ("fam_conflict", 0.7),
+            ("com_disorganisation", 0.8),
+            ("fam_management", 0.5),
+        ],
+    },
+    DemoDistrict {
+        code: "HAFEN",
+        name: "Hafenviertel",
+        burden: 0.35,
+        elevated: &[
+            ("pi_antisocial_peers", 0.7),
+            ("pi_rewards_antisocial", 0.6),
+            ("pi_gang", 0.6),
+        ],
+    },
+    DemoDistrict {
+        code: "WEST",
+        name: "Westfeld",
+        burden: -0.1,
+        elevated: &[],
+    },
+    DemoDistrict {
+        code: "LIND",
+        name: "Lindenhof",
+        burden: -0.45,
+        elevated: &[],
+    },
+    DemoDistrict {
+        code: "KAIS",
+        name: "Kaiserberg",
+        burden: -0.3,
+        elevated: &[("pi_low_perceived_risk", 0.5)],
+    },
+    DemoDistrict {
+        code: "OST",
+        name: "Ostpark",
+        burden: 0.15,
+        elevated: &[("sch_low_commitment", 0.7), ("sch_academic_failure", 0.6)],
+    },
+    DemoDistrict {
+        code: "SUED",
+        name: "Südheide",
+        burden: -0.2,
+        elevated: &[],
+    },
+    DemoDistrict {
+        code: "BRUE",
+        name: "Brückenviertel",
+        burden: 0.25,
+        elevated: &[("com_low_attachment", 0.6), ("com_transitions", 0.7)],
+    },
+    DemoDistrict {
+        code: "KANAL",
+        name: "Am Kanal",
+        burden: 0.05,
+        elevated: &[("pi_attitudes_drugs", 0.5), ("pi_friends_drug_use", 0.6)],
+    },
+];
+
+const SCHOOLS: [(&str, &str); 2] = [("Gesamtschule", "Gesamtschule"), ("Gymnasium", "Gymnasium")];
+
+/// One wave of the demo. In the later wave family conflict fell in Nordstadt,
+/// as if a family program had worked there (for the program-outcome views).
+struct DemoWave {
+    name: &'static str,
+    opens_on: &'static str,
+    closes_on: &'static str,
+    /// Scale fragment, district code, shift.
+    changes: &'static [(&'static str, &'static str, f64)],
+}
+
+const WAVES: [DemoWave; 2] = [
+    DemoWave {
+        name: "Frühjahr 2024",
+        opens_on: "2024-03-04",
+        closes_on: "2024-04-26",
+        changes: &[],
+    },
+    DemoWave {
+        name: "Frühjahr 2026",
+        opens_on: "2026-03-02",
+        closes_on: "2026-04-24",
+        changes: &[
+            ("fam_conflict", "NORD", -0.5),
+            ("fam_management", "NORD", -0.3),
+            ("pi_antisocial_peers", "HAFEN", 0.2),
+        ],
+    },
+];
+
+/// Loads the demo data unless the demo city exists already.
+pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("select municipality_id from municipality where name = $1")
+            .bind(MUNICIPALITY)
+            .fetch_optional(db)
+            .await?;
+    if exists.is_some() {
+        println!("demo data already loaded ({MUNICIPALITY}); nothing changed");
+        return Ok(());
+    }
+    let instrument = Instrument::from_toml_str(DEMO_INSTRUMENT, "instruments/demo-ctc.toml")
+        .map_err(|errors| anyhow::anyhow!("the shipped demo instrument is invalid:\n{errors}"))?;
+    let instrument_id = instruments::store(db, &instrument, DEMO_INSTRUMENT)
+        .await?
+        .id();
+
+    let municipality = geography::ensure_municipality(db, Some(REGION), MUNICIPALITY).await?;
+    let mut districts = Vec::new();
+    let mut schools = Vec::new();
+    for district in &DISTRICTS {
+        let id = geography::ensure_district(db, municipality, district.code, district.name).await?;
+        districts.push(id);
+        for (short, kind) in SCHOOLS {
+            let name = format!("{short} {}", district.name);
+            schools.push((
+                geography::ensure_school(db, id, &name, Some(kind)).await?,
+                districts.len() - 1,
+            ));
+        }
+    }
+
+    let model = Model::new(&instrument);
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let grades: Vec<Grade> = GRADES.iter().filter_map(|&g| Grade::new(g).ok()).collect();
+    let mut total = 0usize;
+    for wave in &WAVES {
+        let wave_id = waves::create(
+            db,
+            &NewWave {
+                municipality,
+                name: wave.name,
+                instrument: instrument_id,
+                opens_on: wave.opens_on,
+                closes_on: wave.closes_on,
+                grades: &grades,
+                district_rule: DistrictRule::HomeElseSchool,
+            },
+        )
+        .await?;
+        let batch = generate_wave(
+            db,
+            &model,
+            &mut rng,
+            wave,
+            wave_id,
+            instrument_id,
+            &schools,
+            &districts,
+            args.class_size,
+        )
+        .await
+        .with_context(|| format!("generating wave {}", wave.name))?;
+        total += batch.len();
+        responses::insert_all(db, &batch).await?;
+        let flagged = batch
+            .iter()
+            .filter(|r| !r.validity_flags.is_empty())
+            .count();
+        println!(
+            "wave {}: {} questionnaires ({flagged} flagged by validity rules)",
+            wave.name,
+            batch.len()
+        );
+    }
+    println!(
+        "demo data loaded: {MUNICIPALITY} with {} districts, {} schools, {} waves, {total} questionnaires",
+        districts.len(),
+        schools.len(),
+        WAVES.len()
+    );
+    Ok(())
+}
+
+#[expect(clippy::too_many_arguments, reason = "a private helper of one caller")]
+async fn generate_wave(
+    db: &Db,
+    model: &Model<'_>,
+    rng: &mut ChaCha8Rng,
+    wave: &DemoWave,
+    wave_id: WaveId,
+    instrument_id: i64,
+    schools: &[(SchoolId, usize)],
+    districts: &[DistrictId],
+    class_size: u32,
+) -> anyhow::Result<Vec<NewResponse>> {
+    let mut batch = Vec::new();
+    for &(school, district_index) in schools {
+        for grade in GRADES {
+            let classes = 1 + usize::from(rng.random_bool(0.5));
+            for class_number in 0..classes {
+                let name = format!("{grade}{}", ['a', 'b'][class_number]);
+                let class =
+                    waves::create_class(db, wave_id, school, &name, Grade::new(grade)?, class_size)
+                        .await?;
+                // About nine in ten pupils take part.
+                let present = (0..class_size).filter(|_| rng.random_bool(0.9)).count();
+                for _ in 0..present {
+                    let pupil = model.pupil(rng, district_index, grade, wave);
+                    let home_district = pupil
+                        .home_district(rng, district_index, districts.len())
+                        .map(|i| districts[i]);
+                    let flags = flagging_rules(
+                        model.instrument,
+                        &pupil.answers,
+                        Some(pupil.duration_seconds),
+                    );
+                    batch.push(NewResponse {
+                        wave: wave_id,
+                        instrument: instrument_id,
+                        district: home_district.unwrap_or(districts[district_index]),
+                        school: Some(school),
+                        class: Some(class),
+                        home_district,
+                        grade,
+                        sex: pupil.sex,
+                        answers: pupil.answers,
+                        validity_flags: flags.into_iter().map(str::to_string).collect(),
+                        source: ResponseSource::Online,
+                    });
+                }
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// What an item measures, as far as the generator needs to know.
+#[derive(Clone, Copy)]
+enum ItemRole {
+    /// Part of a scale (index into `instrument.scales`).
+    Scale(usize),
+    /// A use or behaviour frequency; `recent` items are 30-day/2-week ones.
+    Behaviour { recent: bool },
+    /// The honesty item: pupils mostly pick the most honest option.
+    Honesty,
+    /// The fictitious drug: almost nobody reports use.
+    Fictitious,
+    /// Anything else.
+    Other,
+}
+
+struct Model<'a> {
+    instrument: &'a Instrument,
+    roles: Vec<ItemRole>,
+    /// Per scale and district: the latent shift.
+    district_shift: Vec<Vec<f64>>,
+    /// Inconsistent-use pairs, to keep lifetime >= recent for most pupils.
+    pairs: Vec<(usize, usize)>,
+}
+
+struct Pupil {
+    answers: Vec<u8>,
+    sex: Option<Sex>,
+    duration_seconds: u32,
+}
+
+impl Pupil {
+    /// Three in four live in their school's district, one in five elsewhere,
+    /// the rest do not say.
+    fn home_district(
+        &self,
+        rng: &mut ChaCha8Rng,
+        school_district: usize,
+        count: usize,
+    ) -> Option<usize> {
+        let draw: f64 = rng.random();
+        if draw < 0.75 {
+            Some(school_district)
+        } else if draw < 0.95 {
+            Some(rng.random_range(0..count))
+        } else {
+            None
+        }
+    }
+}
+
+impl<'a> Model<'a> {
+    fn new(instrument: &'a Instrument) -> Self {
+        let mut roles = vec![ItemRole::Other; instrument.items.len()];
+        let mut pairs = Vec::new();
+        for outcome in &instrument.outcomes {
+            let recent = outcome.id.contains("30")
+                || outcome.id.contains("2w")
+                || outcome.id.contains("12m");
+            for &item in &outcome.items {
+                roles[item] = ItemRole::Behaviour { recent };
+            }
+        }
+        for rule in &instrument.validity_rules {
+            match &rule.check {
+                ValidityCheck::Dishonesty { item, .. } => roles[*item] = ItemRole::Honesty,
+                ValidityCheck::FictitiousDrug { item, .. } => roles[*item] = ItemRole::Fictitious,
+                ValidityCheck::InconsistentUse { pairs: p } => pairs.extend(p.iter().copied()),
+                _ => {}
+            }
+        }
+        for (index, scale) in instrument.scales.iter().enumerate() {
+            for &item in &scale.items {
+                roles[item] = ItemRole::Scale(index);
+            }
+        }
+        let district_shift = instrument
+            .scales
+            .iter()
+            .map(|scale| {
+                DISTRICTS
+                    .iter()
+                    .map(|district| {
+                        let sign = if scale.kind == ScaleKind::Protective {
+                            -0.8
+                        } else {
+                            1.0
+                        };
+                        let specific: f64 = district
+                            .elevated
+                            .iter()
+                            .filter(|(fragment, _)| scale.id == *fragment)
+                            .map(|(_, shift)| shift)
+                            .sum();
+                        sign * district.burden + specific
+                    })
+                    .collect()
+            })
+            .collect();
+        Model {
+            instrument,
+            roles,
+            district_shift,
+            pairs,
+        }
+    }
+
+    fn pupil(&self, rng: &mut ChaCha8Rng, district: usize, grade: u8, wave: &DemoWave) -> Pupil {
+        let normal = Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!("unit normal is valid"));
+        let general = normal.sample(rng);
+        let age_step = f64::from(grade.saturating_sub(6)) / 2.0;
+        let instrument = self.instrument;
+        // Latent value per scale: shared general risk, district effect, own noise.
+        let scale_latent: Vec<f64> = instrument
+            .scales
+            .iter()
+            .enumerate()
+            .map(|(index, scale)| {
+                let change: f64 = wave
+                    .changes
+                    .iter()
+                    .filter(|(fragment, code, _)| {
+                        scale.id == *fragment && DISTRICTS[district].code == *code
+                    })
+                    .map(|(_, _, shift)| shift)
+                    .sum();
+                let loading = match scale.kind {
+                    ScaleKind::Protective => -0.5,
+                    _ => 0.6,
+                };
+                loading * general + self.district_shift[index][district] + change + 0.1 * age_step
+                    - 0.35
+                    + 0.75 * normal.sample(rng)
+            })
+            .collect();
+        let use_propensity = 0.7 * general
+            + 0.45 * age_step
+            + 0.3 * DISTRICTS[district].burden
+            + 0.6 * normal.sample(rng);
+
+        let mut answers = vec![0u8; instrument.items.len()];
+        for (item, role) in self.roles.iter().enumerate() {
+            let options = instrument.response_set_of(item).option_count();
+            let reverse = instrument.items[item].reverse;
+            let index = match *role {
+                ItemRole::Scale(scale) => {
+                    let index = ordered_probit(
+                        scale_latent[scale] + 0.6 * normal.sample(rng),
+                        options,
+                        -1.0,
+                        1.0,
+                    );
+                    if reverse { options - 1 - index } else { index }
+                }
+                ItemRole::Behaviour { recent } => {
+                    let y =
+                        use_propensity + if recent { -0.4 } else { 0.3 } + 0.5 * normal.sample(rng);
+                    ordered_probit(y, options, 1.0, 3.2)
+                }
+                ItemRole::Honesty => {
+                    if rng.random_bool(0.015) {
+                        0
+                    } else {
+                        options - 1 - usize::from(rng.random_bool(0.2))
+                    }
+                }
+                ItemRole::Fictitious => usize::from(rng.random_bool(0.008)),
+                ItemRole::Other => rng.random_range(0..options),
+            };
+            answers[item] = u8::try_from(index + 1).unwrap_or(0);
+        }
+        // Lifetime use at least as high as recent use, except for the rare
+        // inconsistent questionnaire the validity rules should catch.
+        // An age of first use (a scale item paired with a lifetime item) is
+        // cleared instead, so that only pupils who used report an onset.
+        for &(recent, lifetime) in &self.pairs {
+            if answers[recent] > 1 && answers[lifetime] == 1 && !rng.random_bool(0.01) {
+                match self.roles[recent] {
+                    ItemRole::Scale(_) => answers[recent] = 1,
+                    _ => answers[lifetime] = 2,
+                }
+            }
+        }
+        // Item non-response: a few skipped items everywhere, and a few pupils
+        // who stop early (the too-few-answered rule catches them).
+        let stop_at = if rng.random_bool(0.02) {
+            rng.random_range(answers.len() / 5..answers.len() / 2)
+        } else {
+            answers.len()
+        };
+        for (item, answer) in answers.iter_mut().enumerate() {
+            if item >= stop_at || rng.random_bool(0.03) {
+                *answer = 0;
+            }
+        }
+        let sex = match rng.random_range(0..100) {
+            0..48 => Some(Sex::Female),
+            48..96 => Some(Sex::Male),
+            96..98 => Some(Sex::Diverse),
+            _ => None,
+        };
+        let duration_seconds = if rng.random_bool(0.01) {
+            rng.random_range(90..280)
+        } else {
+            rng.random_range(900..2700)
+        };
+        Pupil {
+            answers,
+            sex,
+            duration_seconds,
+        }
+    }
+}
+
+/// The 0-based option index for latent value `y` with thresholds evenly
+/// spread over `[low, high]`.
+fn ordered_probit(y: f64, options: usize, low: f64, high: f64) -> usize {
+    if options < 2 {
+        return 0;
+    }
+    let steps = options - 1;
+    (0..steps)
+        .filter(|&j| {
+            let threshold = if steps == 1 {
+                (low + high) / 2.0
+            } else {
+                low + (high - low) * j as f64 / (steps - 1) as f64
+            };
+            y > threshold
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_probit_spans_all_options() {
+        assert_eq!(ordered_probit(-5.0, 4, -1.0, 1.0), 0);
+        assert_eq!(ordered_probit(0.5, 4, -1.0, 1.0), 2);
+        assert_eq!(ordered_probit(5.0, 4, -1.0, 1.0), 3);
+        assert_eq!(ordered_probit(5.0, 2, -1.0, 1.0), 1);
+    }
+
+    #[test]
+    fn the_shipped_demo_instrument_is_valid() {
+        let instrument = Instrument::from_toml_str(DEMO_INSTRUMENT, "demo-ctc.toml");
+        assert!(
+            instrument.is_ok(),
+            "{}",
+            instrument.err().map(|e| e.to_string()).unwrap_or_default()
+        );
+    }
+}

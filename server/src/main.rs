@@ -1,0 +1,44 @@
+//! `server`: Quartier's single binary. Serves the web app and carries the
+//! command line tools that municipal IT uses for set-up and data exchange.
+
+mod cli;
+mod demo;
+mod web;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.log);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole cause chain on one line for the operator.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = cli::open_database(&cli.database).await?;
+    match cli.command.unwrap_or_default() {
+        Command::Serve(args) => web::serve(db, args).await,
+        Command::Migrate => {
+            // open_database already migrated; say so for the operator.
+            println!("database {} is up to date", cli.database);
+            Ok(())
+        }
+        Command::Demo(args) => demo::load(&db, &args).await,
+        Command::ImportInstrument { file } => cli::import_instrument(&db, &file).await,
+    }
+}
+
+fn init_tracing(filter: &str) {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    fmt().with_env_filter(filter).with_target(false).init();
+}

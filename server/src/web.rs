@@ -1,0 +1,177 @@
+//! The HTTP side: router, middleware, graceful shutdown.
+
+use crate::cli::ServeArgs;
+use app::app::{App, shell};
+use app::storage::Db;
+use axum::{
+    Router,
+    extract::{FromRef, MatchedPath, Path},
+    http::{HeaderMap, HeaderValue, Request, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+
+/// Largest request body accepted. A questionnaire page posts a few kilobytes;
+/// anything far larger is an error or an attack and is refused before it is
+/// read.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Shared state of the router.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Leptos' own options (site root, output name).
+    pub leptos_options: LeptosOptions,
+    /// The database pool.
+    pub db: Db,
+}
+
+/// Builds the complete router. Separate from [`serve`] so tests can drive it
+/// in-process.
+pub fn router(db: Db, leptos_options: LeptosOptions) -> Router {
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db: db.clone(),
+    };
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/language/{locale}", get(switch_language))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let db = db.clone();
+                move || provide_context(db.clone())
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The span carries the route pattern, never the concrete URI: a URI
+        // may hold an access code, and the access log must not.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Runs the web server until Ctrl-C or SIGTERM, then finishes the requests in
+/// flight.
+pub async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    let options = LeptosOptions::builder()
+        .output_name("quartier")
+        .site_root(args.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(args.addr)
+        .env(leptos::config::Env::PROD)
+        .build();
+    if !args.site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %args.site_root.display(),
+            "no compiled front end found; run `cargo leptos build` (pages render, but will not hydrate)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    // Tests and scripts read this line to learn the port when binding port 0.
+    println!("listening on http://{addr}");
+    axum::serve(listener, router(db.clone(), options))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    db.close().await;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+async fn healthz(axum::extract::State(db): axum::extract::State<Db>) -> impl IntoResponse {
+    match sqlx::query_scalar::<_, i64>("select 1")
+        .fetch_one(&db)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!(%error, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Sets the language cookie (the one leptos_i18n reads) and sends the browser
+/// back where it came from. This is the no-JavaScript path of the language
+/// switch.
+async fn switch_language(Path(locale): Path<String>, headers: HeaderMap) -> Response {
+    if !matches!(locale.as_str(), "de" | "en") {
+        return (StatusCode::NOT_FOUND, "unknown language").into_response();
+    }
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(same_site_path)
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The path (and query) of a referer URL, so the redirect never leaves the
+/// site whatever the header says.
+fn same_site_path(referer: &str) -> Option<String> {
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = &after_scheme[after_scheme.find('/')?..];
+    (!path.starts_with("//")).then(|| path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_site_path_keeps_only_the_path() {
+        assert_eq!(
+            same_site_path("http://127.0.0.1:3000/profile?x=1").as_deref(),
+            Some("/profile?x=1")
+        );
+        assert_eq!(
+            same_site_path("https://evil.example//evil.example").as_deref(),
+            None
+        );
+        assert_eq!(same_site_path("http://host").as_deref(), None);
+    }
+}

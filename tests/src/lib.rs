@@ -1,0 +1,275 @@
+//! Harness for the end-to-end tests: the real `server` binary on a free port
+//! with a fresh SQLite file, and headless Chromium driven over WebDriver.
+//!
+//! The tests need the front end built by `cargo leptos build` (the README's
+//! test command does that first). They fail with a clear message if it is
+//! missing instead of skipping, so CI cannot pass without running them.
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace's target directory (honours `CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+    }
+}
+
+fn server_binary() -> Result<PathBuf> {
+    let binary = target_dir().join("debug/server");
+    if !binary.is_file() {
+        bail!(
+            "{} is missing: run `cargo leptos build` first (scripts/test.sh does)",
+            binary.display()
+        );
+    }
+    Ok(binary)
+}
+
+fn site_root() -> Result<PathBuf> {
+    let root = target_dir().join("site");
+    if !root.join("pkg/quartier.wasm").is_file() {
+        bail!(
+            "{}/pkg/quartier.wasm is missing: run `cargo leptos build` first",
+            root.display()
+        );
+    }
+    Ok(root)
+}
+
+/// A free TCP port on the loopback interface.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The real server on its own port and its own fresh database.
+pub struct TestServer {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts the server on a fresh, empty database.
+    pub fn start() -> Result<TestServer> {
+        Self::start_with(&[])
+    }
+
+    /// Starts the server after running the given CLI commands (e.g.
+    /// `[&["demo"]]`) against the fresh database.
+    pub fn start_with(setup: &[&[&str]]) -> Result<TestServer> {
+        let dir = tempfile::tempdir()?;
+        let database_url = format!("sqlite://{}/quartier.db", dir.path().display());
+        for args in setup {
+            let status = Command::new(server_binary()?)
+                .arg("--database")
+                .arg(&database_url)
+                .args(*args)
+                .stdout(Stdio::null())
+                .status()
+                .with_context(|| format!("running server {args:?}"))?;
+            if !status.success() {
+                bail!("server {args:?} failed: {status}");
+            }
+        }
+        let mut child = Command::new(server_binary()?)
+            .arg("--database")
+            .arg(&database_url)
+            .arg("--log")
+            .arg("warn")
+            .arg("serve")
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--site-root")
+            .arg(site_root()?)
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting the server")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("listening on ") {
+                        break url.trim().to_string();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    bail!("the server exited before it listened");
+                }
+            }
+        };
+        Ok(TestServer {
+            child,
+            url,
+            database_url,
+            _dir: dir,
+        })
+    }
+
+    /// The server's database URL (to inspect it from a test).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
+    /// Runs a CLI command against the server's database.
+    pub fn cli(&self, args: &[&str]) -> Result<std::process::Output> {
+        Ok(Command::new(server_binary()?)
+            .arg("--database")
+            .arg(&self.database_url)
+            .args(args)
+            .output()?)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A chromedriver process with headless Chromium behind it.
+pub struct Browser {
+    driver: Child,
+    /// The WebDriver client. Call [`Browser::close`] at the end of a test.
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a fresh headless Chromium
+    /// profile.
+    pub async fn start() -> Result<Browser> {
+        let port = free_port()?;
+        let mut driver = Command::new(chromedriver())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context(
+                "starting chromedriver (install Debian's chromium-driver; scripts/setup.sh does)",
+            )?;
+        let profile = tempfile::tempdir()?;
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-quic", "--no-first-run", "--window-size=1024,768",
+                    "--lang=de-DE",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+                // Like a school tablet in Germany: German is the preferred
+                // language, which the server honours via Accept-Language.
+                "prefs": { "intl.accept_languages": "de-DE,de" }
+            }
+        });
+        let capabilities = match capabilities {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => {
+                    let _ = driver.kill();
+                    bail!("cannot start a WebDriver session: {error}");
+                }
+            }
+        };
+        Ok(Browser {
+            driver,
+            client,
+            _profile: profile,
+        })
+    }
+
+    /// Opens `url` and waits until the page has hydrated (the app sets
+    /// `data-hydrated` on `<body>` once the wasm bundle runs).
+    pub async fn open_hydrated(&self, url: &str) -> Result<()> {
+        self.client.goto(url).await?;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("body[data-hydrated]"))
+            .await
+            .context("the page did not hydrate within 30 s")?;
+        Ok(())
+    }
+
+    /// Ends the WebDriver session and chromedriver.
+    pub async fn close(mut self) -> Result<()> {
+        let result = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        result.map_err(Into::into)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
+}
+
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string())
+}
+
+/// A response fetched over plain HTTP (no JavaScript involved).
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: http::HeaderMap,
+    /// Body as text.
+    pub body: String,
+}
+
+/// GETs `url` like a browser without JavaScript would, optionally with a
+/// `Cookie` header.
+pub async fn http_get(url: &str, cookie: Option<&str>) -> Result<HttpResponse> {
+    use http_body_util::BodyExt;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let mut request = http::Request::get(url);
+    if let Some(cookie) = cookie {
+        request = request.header(http::header::COOKIE, cookie);
+    }
+    let response = client
+        .request(request.body(http_body_util::Empty::new())?)
+        .await?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}

@@ -15,10 +15,14 @@ mod i18n_generated {
 }
 pub use i18n_generated::i18n;
 
+#[cfg(feature = "ssr")]
+pub mod analysis;
 pub mod app;
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod storage;

@@ -1,7 +1,11 @@
 //! Command line: sub-commands, their arguments and the small ones' bodies.
 
 use anyhow::Context;
+use app::domain::aggregate::Dimension;
 use app::domain::instrument::Instrument;
+use app::domain::report::ReportOptions;
+use app::domain::suppression::MinGroupSize;
+use app::export::{GroupNames, write_profile_csv};
 use app::storage::{self, Db, instruments::StoreOutcome};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -52,6 +56,39 @@ pub enum Command {
         /// Path of the instrument file.
         file: PathBuf,
     },
+    /// Write a wave's risk and protection profile as CSV to standard output
+    /// (or --output): one row per group and factor with n, percent, 95 %
+    /// interval, reference, difference, p and adjusted p, elevated flag and
+    /// suppression (columns: docs/csv-formats.md).
+    ExportProfile(ExportProfileArgs),
+}
+
+/// Arguments of `export-profile`.
+#[derive(Debug, Args)]
+pub struct ExportProfileArgs {
+    /// The wave: its id or its exact name, e.g. "Frühjahr 2026".
+    #[arg(long)]
+    pub wave: String,
+    /// Breakdown, comma-separated from district, school, grade, sex. Every
+    /// combination and the totals are written.
+    #[arg(long, default_value = "district", value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Output format (only csv).
+    #[arg(long, default_value = "csv", value_parser = ["csv"])]
+    pub format: String,
+    /// Minimum valid answers per group; smaller groups are suppressed.
+    /// At least 10.
+    #[arg(long, default_value_t = 15)]
+    pub min_group_size: u64,
+    /// Include questionnaires flagged by the validity rules.
+    #[arg(long)]
+    pub include_flagged: bool,
+    /// Language of the factor labels (de or en).
+    #[arg(long, default_value = "de")]
+    pub language: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 impl Default for Command {
@@ -146,6 +183,72 @@ pub async fn import_instrument(db: &Db, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Parses a breakdown list such as `district,grade`.
+pub fn parse_breakdown(names: &[String]) -> anyhow::Result<Vec<Dimension>> {
+    let mut dimensions = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let dimension = Dimension::ALL
+            .into_iter()
+            .find(|d| d.as_str() == name)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "unknown breakdown \"{name}\" (expected district, school, grade or sex)"
+                )
+            })?;
+        if dimensions.contains(&dimension) {
+            anyhow::bail!("breakdown \"{name}\" is given twice");
+        }
+        dimensions.push(dimension);
+    }
+    Ok(dimensions)
+}
+
+/// `export-profile`.
+pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result<()> {
+    let breakdown = parse_breakdown(&args.by)?;
+    let wave = storage::waves::find(db, &args.wave)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{}\"", args.wave))?;
+    let options = ReportOptions {
+        min_group_size: MinGroupSize::new(args.min_group_size)?,
+        ..ReportOptions::default()
+    };
+    let table =
+        app::analysis::wave_profile(db, &wave, &breakdown, args.include_flagged, &options).await?;
+    let names = GroupNames {
+        districts: storage::geography::districts(db, wave.municipality_id)
+            .await?
+            .into_iter()
+            .map(|d| (d.district_id, (d.code, d.name)))
+            .collect(),
+        schools: storage::geography::schools(db, wave.municipality_id)
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_profile_csv(
+                std::io::BufWriter::new(file),
+                &wave.name,
+                &table,
+                &names,
+                &args.language,
+            )?;
+        }
+        None => write_profile_csv(
+            std::io::stdout().lock(),
+            &wave.name,
+            &table,
+            &names,
+            &args.language,
+        )?,
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +262,23 @@ mod tests {
         assert_eq!(sqlite_file("sqlite:q.db?mode=rwc"), Some(Path::new("q.db")));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x"), None);
+    }
+
+    #[test]
+    fn breakdowns_parse_and_bad_ones_are_named() {
+        let parse =
+            |s: &str| parse_breakdown(&s.split(',').map(str::to_string).collect::<Vec<_>>());
+        assert_eq!(
+            parse("district,grade").unwrap(),
+            vec![Dimension::District, Dimension::Grade]
+        );
+        assert!(
+            parse("district,age")
+                .unwrap_err()
+                .to_string()
+                .contains("\"age\"")
+        );
+        assert!(parse("sex,sex").unwrap_err().to_string().contains("twice"));
     }
 
     #[test]

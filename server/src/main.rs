@@ -34,6 +34,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::load(&db, &args).await,
         Command::ImportInstrument { file } => cli::import_instrument(&db, &file).await,
+        Command::ExportProfile(args) => cli::export_profile(&db, &args).await,
     }
 }
 

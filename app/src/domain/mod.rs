@@ -6,7 +6,14 @@
 //! caller names. Everything compiles for both the server and the wasm bundle
 //! and is unit-tested directly.
 
+pub mod aggregate;
+pub mod calibration;
 pub mod instrument;
+pub mod profile;
+pub mod report;
 pub mod respondent;
+pub mod scoring;
 pub mod stats;
+pub mod suppression;
+pub mod trend;
 pub mod validity;

@@ -118,3 +118,18 @@ pub async fn districts(db: &Db, municipality: MunicipalityId) -> StorageResult<V
     .fetch_all(db)
     .await?)
 }
+
+/// All schools of a municipality as `(school id, name)`.
+pub async fn schools(
+    db: &Db,
+    municipality: MunicipalityId,
+) -> StorageResult<Vec<(SchoolId, String)>> {
+    Ok(sqlx::query_as(
+        r#"select s.school_id, s.name from school s
+           join district d on d.district_id = s.district_id
+           where d.municipality_id = $1 order by s.name"#,
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?)
+}

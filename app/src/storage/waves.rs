@@ -97,3 +97,42 @@ pub async fn create_class(
     .fetch_one(db)
     .await?)
 }
+
+/// A stored wave.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct WaveRow {
+    /// Row id.
+    pub wave_id: WaveId,
+    /// The municipality running it.
+    pub municipality_id: MunicipalityId,
+    /// Display name.
+    pub name: String,
+    /// Instrument version used.
+    pub instrument_id: InstrumentId,
+    /// First day.
+    pub opens_on: String,
+    /// Last day.
+    pub closes_on: String,
+}
+
+/// Finds a wave by id (all digits) or by its exact name.
+#[tracing::instrument(skip(db))]
+pub async fn find(db: &Db, id_or_name: &str) -> StorageResult<Option<WaveRow>> {
+    let query = r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
+                   from wave where "#;
+    let row = match id_or_name.parse::<i64>() {
+        Ok(id) => {
+            sqlx::query_as(&format!("{query} wave_id = $1"))
+                .bind(id)
+                .fetch_optional(db)
+                .await?
+        }
+        Err(_) => {
+            sqlx::query_as(&format!("{query} name = $1"))
+                .bind(id_or_name)
+                .fetch_optional(db)
+                .await?
+        }
+    };
+    Ok(row)
+}

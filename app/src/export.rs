@@ -1,0 +1,177 @@
+//! CSV exports (server only). Column definitions: `docs/csv-formats.md`.
+
+use crate::domain::aggregate::{GroupKey, SexKey};
+use crate::domain::profile::{Concern, FactorKind};
+use crate::domain::report::ProfileTable;
+use crate::domain::suppression::{CellStatus, SuppressionReason};
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// Display names of the ids that appear in group keys.
+#[derive(Clone, Debug, Default)]
+pub struct GroupNames {
+    /// District id → (code, name).
+    pub districts: BTreeMap<i64, (String, String)>,
+    /// School id → name.
+    pub schools: BTreeMap<i64, String>,
+}
+
+/// The header of the profile CSV, in column order.
+pub const PROFILE_COLUMNS: [&str; 29] = [
+    "wave",
+    "instrument",
+    "cut_point_set",
+    "validity_rules",
+    "min_group_size",
+    "district_code",
+    "district",
+    "school",
+    "grade",
+    "sex",
+    "factor",
+    "factor_label",
+    "factor_kind",
+    "domain",
+    "n",
+    "count",
+    "percent",
+    "ci_lower",
+    "ci_upper",
+    "mean",
+    "sd",
+    "reference",
+    "reference_percent",
+    "difference_points",
+    "p_value",
+    "p_adjusted",
+    "elevated",
+    "suppressed",
+    "suppression_reason",
+];
+
+/// Writes one row per group × factor. Suppressed cells keep their row (so
+/// the reader sees that a group exists and why it shows nothing) with every
+/// figure blank.
+pub fn write_profile_csv<W: Write>(
+    out: W,
+    wave: &str,
+    table: &ProfileTable,
+    names: &GroupNames,
+    language: &str,
+) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(PROFILE_COLUMNS)?;
+    for group in &table.groups {
+        let (district_code, district, school, grade, sex) = group_columns(&group.key, names);
+        for (factor, cell) in table.factors.iter().zip(&group.factors) {
+            let figures = cell.figures.as_ref();
+            let comparison = figures.and_then(|f| f.comparison.as_ref());
+            let (suppressed, reason) = match &cell.status {
+                CellStatus::Shown => ("false", String::new()),
+                CellStatus::Suppressed(SuppressionReason::BelowMinimum { minimum, .. }) => {
+                    ("true", format!("fewer_than_{minimum}_answers"))
+                }
+                CellStatus::Suppressed(SuppressionReason::Complementary { .. }) => {
+                    ("true", "protects_a_small_group".to_string())
+                }
+                CellStatus::Suppressed(SuppressionReason::Empty) => ("true", "no_answers".into()),
+            };
+            let elevated = comparison.map_or(String::new(), |c| {
+                match (c.of_concern, c.concern) {
+                    (true, Concern::Elevated) => "elevated",
+                    (true, Concern::Lowered) => "lowered",
+                    _ => "no",
+                }
+                .to_string()
+            });
+            writer.write_record([
+                wave.to_string(),
+                table.versions.instrument.clone(),
+                table.versions.cut_points.clone(),
+                table.versions.validity_rules.clone(),
+                table.min_group_size.to_string(),
+                district_code.clone(),
+                district.clone(),
+                school.clone(),
+                grade.clone(),
+                sex.clone(),
+                factor.id.clone(),
+                factor.label.get(language).to_string(),
+                kind_name(factor.kind).to_string(),
+                factor
+                    .domain
+                    .map_or(String::new(), |d| d.as_str().to_string()),
+                opt(figures.map(|f| f.n)),
+                opt(figures.map(|f| f.count)),
+                num(figures.map(|f| f.percent)),
+                num(figures.and_then(|f| f.ci_percent).map(|ci| ci.lower)),
+                num(figures.and_then(|f| f.ci_percent).map(|ci| ci.upper)),
+                num(figures.and_then(|f| f.mean)),
+                num(figures.and_then(|f| f.sd)),
+                comparison.map_or(String::new(), |_| table.reference_label.clone()),
+                num(comparison.and_then(|c| c.reference_percent)),
+                num(comparison.and_then(|c| c.difference_points)),
+                sci(comparison.and_then(|c| c.p_value)),
+                sci(comparison.and_then(|c| c.p_adjusted)),
+                elevated,
+                suppressed.to_string(),
+                reason,
+            ])?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn group_columns(key: &GroupKey, names: &GroupNames) -> (String, String, String, String, String) {
+    let (code, name) = key
+        .district
+        .map(|d| {
+            names
+                .districts
+                .get(&d)
+                .cloned()
+                .unwrap_or_else(|| (d.to_string(), d.to_string()))
+        })
+        .unwrap_or_else(|| ("ALL".to_string(), String::new()));
+    let school = key.school.map_or_else(
+        || "ALL".to_string(),
+        |s| {
+            names
+                .schools
+                .get(&s)
+                .cloned()
+                .unwrap_or_else(|| s.to_string())
+        },
+    );
+    let grade = key
+        .grade
+        .map_or_else(|| "ALL".to_string(), |g| g.to_string());
+    let sex = match key.sex {
+        SexKey::All => "ALL".to_string(),
+        other => other.as_str().to_string(),
+    };
+    (code, name, school, grade, sex)
+}
+
+fn kind_name(kind: FactorKind) -> &'static str {
+    match kind {
+        FactorKind::Risk => "risk",
+        FactorKind::Protective => "protective",
+        FactorKind::Outcome => "outcome",
+    }
+}
+
+fn opt(value: Option<u64>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+/// Percentages and means with two decimals: more would suggest a precision
+/// the intervals deny.
+fn num(value: Option<f64>) -> String {
+    value.map_or(String::new(), |v| format!("{v:.2}"))
+}
+
+fn sci(value: Option<f64>) -> String {
+    value.map_or(String::new(), |v| format!("{v:.4e}"))
+}

@@ -2,14 +2,21 @@
 //! pure domain pipeline on it. Server functions and the CLI both call this,
 //! so the page and the CSV export can never disagree.
 
-use crate::domain::aggregate::{AggregateOptions, Cube, Dimension, Respondent, aggregate};
-use crate::domain::instrument::Instrument;
+use crate::domain::aggregate::{
+    AggregateOptions, Cube, Dimension, Respondent, aggregate, aggregate_with_plan,
+    exclusion_counts, scale_item_matrix,
+};
+use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
+use crate::domain::instrument::{Instrument, OutcomeGroup};
 use crate::domain::report::{
     ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
+use crate::domain::scoring::{PupilScores, ScoringPlan};
+use crate::domain::stats::{AlphaEstimate, Proportion, cronbach_alpha};
 use crate::domain::suppression::SuppressionError;
 use crate::storage::waves::WaveRow;
 use crate::storage::{Db, StorageError, instruments, responses};
+use std::collections::BTreeMap;
 
 /// Errors of an analysis run.
 #[derive(Debug, thiserror::Error)]
@@ -72,4 +79,169 @@ pub async fn wave_profile(
         &default_cut_point_set(&instrument),
         options,
     )?)
+}
+
+/// Data quality of a wave: exclusions, reliability, item non-response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QualityReport {
+    /// Questionnaires stored for the wave.
+    pub responses: u64,
+    /// Questionnaires flagged by at least one validity rule (excluded).
+    pub excluded: u64,
+    /// Flags per validity rule id (a questionnaire can have several).
+    pub exclusions_by_rule: BTreeMap<String, u64>,
+    /// Per scale: id and Cronbach's alpha with its Feldt interval (valid
+    /// questionnaires; `None` when not estimable).
+    pub alpha: Vec<(String, Option<AlphaEstimate>)>,
+    /// Per item: code and the share of valid questionnaires that skipped it.
+    pub item_missing: Vec<(String, Option<Proportion>)>,
+}
+
+/// Computes the quality report of a wave.
+#[tracing::instrument(skip(db))]
+pub async fn wave_quality(db: &Db, wave: &WaveRow) -> Result<QualityReport, AnalysisError> {
+    let instrument = instruments::load(db, wave.instrument_id).await?;
+    let stored = responses::read_wave(db, wave.wave_id).await?;
+    let respondents = || {
+        stored.iter().map(|response| Respondent {
+            district: response.district,
+            school: response.school,
+            grade: response.grade,
+            sex: response.sex,
+            answers: &response.answers,
+            valid: response.validity_flags.is_empty(),
+        })
+    };
+    let plan = ScoringPlan::new(&instrument);
+    let cube = aggregate_with_plan(&plan, respondents(), &[], AggregateOptions::default());
+    let alpha = instrument
+        .scales
+        .iter()
+        .enumerate()
+        .map(|(index, scale)| {
+            let matrix =
+                scale_item_matrix(&plan, respondents(), index, AggregateOptions::default());
+            (scale.id.clone(), cronbach_alpha(&matrix))
+        })
+        .collect();
+    let item_missing = instrument
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| (item.code.clone(), cube.item_missing(index)))
+        .collect();
+    Ok(QualityReport {
+        responses: stored.len() as u64,
+        excluded: stored
+            .iter()
+            .filter(|r| !r.validity_flags.is_empty())
+            .count() as u64,
+        exclusions_by_rule: exclusion_counts(stored.iter().map(|r| r.validity_flags.iter())),
+        alpha,
+        item_missing,
+    })
+}
+
+/// The criterion a cut point is calibrated against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CalibrationCriterion {
+    /// One outcome indicator of the instrument, by id.
+    Outcome(String),
+    /// Any substance use, violence or delinquency indicator present
+    /// (missing when all of them are missing).
+    AnyProblemBehaviour,
+}
+
+/// One scale and grade of a calibration run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalibrationRow {
+    /// Scale id.
+    pub scale: String,
+    /// Grade the scores come from.
+    pub grade: u8,
+    /// Candidates and their sensitivity/specificity; `None` when the grade
+    /// has no valid score for the scale.
+    pub report: Option<CalibrationReport>,
+}
+
+/// Calibrates every scale's cut point per grade against the criterion, using
+/// the valid questionnaires of `wave` as the reference sample.
+#[tracing::instrument(skip(db))]
+pub async fn wave_calibration(
+    db: &Db,
+    wave: &WaveRow,
+    criterion: &CalibrationCriterion,
+) -> Result<Vec<CalibrationRow>, AnalysisError> {
+    let instrument = instruments::load(db, wave.instrument_id).await?;
+    let criterion_outcomes: Vec<usize> = match criterion {
+        CalibrationCriterion::Outcome(id) => {
+            let index = instrument
+                .outcomes
+                .iter()
+                .position(|o| &o.id == id)
+                .ok_or_else(|| StorageError::NotFound(format!("outcome indicator {id}")))?;
+            vec![index]
+        }
+        CalibrationCriterion::AnyProblemBehaviour => instrument
+            .outcomes
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                matches!(
+                    o.group,
+                    OutcomeGroup::SubstanceUse | OutcomeGroup::Violence | OutcomeGroup::Delinquency
+                )
+            })
+            .map(|(i, _)| i)
+            .collect(),
+    };
+    let stored = responses::read_wave(db, wave.wave_id).await?;
+    let plan = ScoringPlan::new(&instrument);
+    // Per grade: per scale the (score, criterion) pairs.
+    let mut samples: BTreeMap<u8, Vec<ScoreSample>> = BTreeMap::new();
+    let mut scores = PupilScores::for_instrument(&instrument);
+    for response in stored.iter().filter(|r| r.validity_flags.is_empty()) {
+        plan.score_into(&response.answers, response.grade, &mut scores);
+        let outcome = any_present(criterion_outcomes.iter().map(|&i| scores.outcomes[i]));
+        let per_scale = samples
+            .entry(response.grade)
+            .or_insert_with(|| vec![Vec::new(); instrument.scales.len()]);
+        for (scale, score) in scores.scale_scores.iter().enumerate() {
+            if let Some(score) = score {
+                per_scale[scale].push((*score, outcome));
+            }
+        }
+    }
+    let options = CalibrationOptions::default();
+    let mut rows = Vec::new();
+    for (grade, per_scale) in &samples {
+        for (scale, pairs) in instrument.scales.iter().zip(per_scale) {
+            let Some(cut) = &scale.cut_point else {
+                continue;
+            };
+            rows.push(CalibrationRow {
+                scale: scale.id.clone(),
+                grade: *grade,
+                report: calibrate(pairs, cut.for_grade(*grade), cut.direction, &options),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// A scale's (score, criterion) pairs in one grade.
+type ScoreSample = Vec<(f64, Option<bool>)>;
+
+/// `Some(true)` if any is present, `Some(false)` if at least one is known and
+/// none is present, `None` if all are missing.
+fn any_present(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut known = false;
+    for value in values {
+        match value {
+            Some(true) => return Some(true),
+            Some(false) => known = true,
+            None => {}
+        }
+    }
+    known.then_some(false)
 }

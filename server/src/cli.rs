@@ -61,6 +61,28 @@ pub enum Command {
     /// interval, reference, difference, p and adjusted p, elevated flag and
     /// suppression (columns: docs/csv-formats.md).
     ExportProfile(ExportProfileArgs),
+    /// Write a wave's data quality as CSV: exclusions per validity rule,
+    /// Cronbach's alpha with its 95 % interval per scale, and the
+    /// non-response share per item.
+    ExportQuality {
+        /// The wave: its id or its exact name.
+        #[arg(long)]
+        wave: String,
+    },
+    /// Calibrate cut points against outcomes: per scale and grade, the
+    /// instrument's cut point, the CTC rule's (median + 0.15 MAD) and the
+    /// Youden-optimal one, each with share flagged, sensitivity, specificity
+    /// and Youden J, plus the scale's ROC AUC, as CSV. The wave's valid
+    /// questionnaires are the reference sample.
+    Calibrate {
+        /// The reference wave: its id or its exact name.
+        #[arg(long)]
+        wave: String,
+        /// Outcome indicator id to calibrate against; default: any substance
+        /// use, violence or delinquency indicator.
+        #[arg(long)]
+        outcome: Option<String>,
+    },
 }
 
 /// Arguments of `export-profile`.
@@ -246,6 +268,118 @@ pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result
             &args.language,
         )?,
     }
+    Ok(())
+}
+
+async fn wave(db: &Db, id_or_name: &str) -> anyhow::Result<storage::waves::WaveRow> {
+    storage::waves::find(db, id_or_name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{id_or_name}\""))
+}
+
+/// `export-quality`.
+pub async fn export_quality(db: &Db, wave_name: &str) -> anyhow::Result<()> {
+    let wave = wave(db, wave_name).await?;
+    let report = app::analysis::wave_quality(db, &wave).await?;
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["section", "id", "n", "value", "ci_lower", "ci_upper"])?;
+    let n = report.responses.to_string();
+    out.write_record(["responses", "all", &n, &n, "", ""])?;
+    out.write_record([
+        "responses",
+        "excluded",
+        &n,
+        &report.excluded.to_string(),
+        "",
+        "",
+    ])?;
+    for (rule, count) in &report.exclusions_by_rule {
+        out.write_record(["exclusions", rule, &n, &count.to_string(), "", ""])?;
+    }
+    for (scale, alpha) in &report.alpha {
+        let (n, value, lower, upper) = alpha.as_ref().map_or_else(Default::default, |a| {
+            (
+                a.n.to_string(),
+                format!("{:.3}", a.alpha),
+                a.ci95
+                    .map_or(String::new(), |ci| format!("{:.3}", ci.lower)),
+                a.ci95
+                    .map_or(String::new(), |ci| format!("{:.3}", ci.upper)),
+            )
+        });
+        out.write_record(["cronbach_alpha", scale, &n, &value, &lower, &upper])?;
+    }
+    for (item, missing) in &report.item_missing {
+        let (n, share) = missing.map_or_else(Default::default, |p| {
+            (
+                p.n.to_string(),
+                p.estimate().map_or(String::new(), |e| format!("{e:.4}")),
+            )
+        });
+        out.write_record(["item_missing_share", item, &n, &share, "", ""])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `calibrate`.
+pub async fn calibrate(db: &Db, wave_name: &str, outcome: Option<&str>) -> anyhow::Result<()> {
+    use app::analysis::CalibrationCriterion;
+    let wave = wave(db, wave_name).await?;
+    let criterion = outcome.map_or(CalibrationCriterion::AnyProblemBehaviour, |id| {
+        CalibrationCriterion::Outcome(id.to_string())
+    });
+    let rows = app::analysis::wave_calibration(db, &wave, &criterion).await?;
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record([
+        "scale",
+        "grade",
+        "n",
+        "auc",
+        "candidate",
+        "cut",
+        "percent_flagged",
+        "sensitivity",
+        "specificity",
+        "youden",
+    ])?;
+    for row in rows {
+        let Some(report) = row.report else { continue };
+        let auc = report.auc.map_or(String::new(), |a| format!("{a:.3}"));
+        let candidates = [
+            Some(&report.current),
+            report.rule_based.as_ref(),
+            report.youden_optimal.as_ref(),
+        ];
+        for candidate in candidates.into_iter().flatten() {
+            let metric = |f: fn(&app::domain::stats::ClassificationMetrics) -> f64| {
+                candidate
+                    .metrics
+                    .as_ref()
+                    .map_or(String::new(), |m| format!("{:.3}", f(m)))
+            };
+            let source = match candidate.source {
+                app::domain::calibration::CandidateSource::Current => "instrument",
+                app::domain::calibration::CandidateSource::Rule => "median_plus_0.15_mad",
+                app::domain::calibration::CandidateSource::YoudenOptimal => {
+                    "youden_optimal_in_sample"
+                }
+            };
+            out.write_record([
+                row.scale.clone(),
+                row.grade.to_string(),
+                report.n_scores.to_string(),
+                auc.clone(),
+                source.to_string(),
+                format!("{:.3}", candidate.cut),
+                format!("{:.2}", candidate.flagged_percent),
+                metric(|m| m.sensitivity),
+                metric(|m| m.specificity),
+                metric(|m| m.youden),
+            ])?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 

@@ -35,6 +35,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::load(&db, &args).await,
         Command::ImportInstrument { file } => cli::import_instrument(&db, &file).await,
         Command::ExportProfile(args) => cli::export_profile(&db, &args).await,
+        Command::ExportQuality { wave } => cli::export_quality(&db, &wave).await,
+        Command::Calibrate { wave, outcome } => {
+            cli::calibrate(&db, &wave, outcome.as_deref()).await
+        }
     }
 }
 

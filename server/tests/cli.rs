@@ -1,0 +1,270 @@
+//! The CLI against real SQLite files: demo data, instrument import with
+//! broken files, profile export.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn server(database: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("--database")
+        .arg(database)
+        .arg("--log")
+        .arg("warn")
+        .args(args)
+        .output()
+        .expect("the server binary runs")
+}
+
+fn database(dir: &Path) -> String {
+    format!("sqlite://{}/quartier.db", dir.display())
+}
+
+async fn count(database: &str, table: &str) -> i64 {
+    let db = app::storage::connect(database).await.expect("opens");
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(&db)
+        .await
+        .expect("counts")
+}
+
+#[tokio::test]
+async fn demo_loads_a_city_with_two_waves_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+
+    let first = server(&db, &["demo"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
+    assert_eq!(count(&db, "municipality").await, 1);
+    assert_eq!(count(&db, "district").await, 10);
+    assert_eq!(count(&db, "school").await, 20);
+    assert_eq!(count(&db, "wave").await, 2);
+    let responses = count(&db, "response").await;
+    assert!((3_000..6_000).contains(&responses), "{responses} responses");
+    // Both waves have classes in grades 6, 8 and 10 only.
+    let grades: Vec<i64> =
+        sqlx::query_scalar("select distinct grade from school_class order by grade")
+            .fetch_all(&app::storage::connect(&db).await.unwrap())
+            .await
+            .unwrap();
+    assert_eq!(grades, vec![6, 8, 10]);
+
+    let again = server(&db, &["demo"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already loaded"));
+    assert_eq!(count(&db, "response").await, responses);
+}
+
+/// Broken instrument files: each is rejected with file, line and key, and
+/// nothing is stored.
+#[tokio::test]
+async fn import_instrument_rejects_broken_files_precisely_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    let valid = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../instruments/demo-ctc.toml"
+    ))
+    .unwrap();
+
+    let line_of = |needle: &str| valid.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let syntax_location = format!("syntax.toml:{}:", line_of("[instrument]"));
+    let domain_location = format!("bad_domain.toml:{}:", line_of(r#"domain = "family""#));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "syntax.toml",
+            valid.replacen("[instrument]", "[instrument", 1),
+            &syntax_location,
+        ),
+        (
+            "unknown_item.toml",
+            valid.replacen(
+                r#"items = ["FAM_CONFLICT_1""#,
+                r#"items = ["FAM_CONFLICT_X""#,
+                1,
+            ),
+            "FAM_CONFLICT_X",
+        ),
+        (
+            "missing_english.toml",
+            valid.replacen(r#"en = "Family conflict""#, r#"fr = "Conflit familial""#, 1),
+            "en",
+        ),
+        (
+            "bad_domain.toml",
+            valid.replacen(r#"domain = "family""#, r#"domain = "familie""#, 1),
+            &domain_location,
+        ),
+    ];
+    for (name, source, expected) in cases {
+        assert_ne!(source, valid, "{name}: the test case must change the file");
+        let path = dir.path().join(name);
+        std::fs::write(&path, &source).unwrap();
+        let output = server(&db, &["import-instrument", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name} was accepted");
+        assert!(stderr.contains(name), "{name}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected {expected:?} in {stderr}"
+        );
+        // Every error line names file:line:column.
+        let located = stderr
+            .lines()
+            .filter(|l| l.contains(&format!("{name}:")))
+            .count();
+        assert!(located >= 1, "{stderr}");
+    }
+    assert_eq!(count(&db, "instrument").await, 0);
+
+    // The valid file is stored once; the same file again changes nothing.
+    let path = dir.path().join("valid.toml");
+    std::fs::write(&path, &valid).unwrap();
+    let stored = server(&db, &["import-instrument", path.to_str().unwrap()]);
+    assert!(
+        stored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    let again = server(&db, &["import-instrument", path.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already stored"));
+    // A changed file under the same version is refused.
+    let changed = valid.replacen("Konflikte in der Familie", "Familienkonflikte", 1);
+    std::fs::write(&path, &changed).unwrap();
+    let refused = server(&db, &["import-instrument", path.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("new version"));
+    assert_eq!(count(&db, "instrument").await, 1);
+}
+
+#[tokio::test]
+async fn export_profile_writes_one_row_per_group_and_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    assert!(server(&db, &["demo"]).status.success());
+
+    let output = server(
+        &db,
+        &[
+            "export-profile",
+            "--wave",
+            "Frühjahr 2026",
+            "--by",
+            "district",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = String::from_utf8(output.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        app::export::PROFILE_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let instrument = app::domain::instrument::Instrument::from_toml_str(
+        include_str!("../../instruments/demo-ctc.toml"),
+        "demo",
+    )
+    .unwrap();
+    let factors = app::domain::report::profile_factors(&instrument).len();
+    // City total + 10 districts.
+    assert_eq!(rows.len(), 11 * factors);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    // Nordstadt's family conflict is elevated in the demo data.
+    let nord = rows
+        .iter()
+        .find(|r| &r[column("district_code")] == "NORD" && &r[column("factor")] == "fam_conflict")
+        .expect("Nordstadt family conflict row");
+    let percent: f64 = nord[column("percent")].parse().unwrap();
+    let reference: f64 = nord[column("reference_percent")].parse().unwrap();
+    assert!(percent > reference, "{percent} vs {reference}");
+
+    // Bad arguments fail with a precise message.
+    let bad = server(&db, &["export-profile", "--wave", "Herbst 1999"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no wave with id or name"));
+    let small_k = server(
+        &db,
+        &["export-profile", "--wave", "1", "--min-group-size", "5"],
+    );
+    assert!(!small_k.status.success());
+}
+
+#[tokio::test]
+async fn quality_and_calibration_exports_cover_every_scale() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    assert!(server(&db, &["demo"]).status.success());
+    let instrument = app::domain::instrument::Instrument::from_toml_str(
+        include_str!("../../instruments/demo-ctc.toml"),
+        "demo",
+    )
+    .unwrap();
+
+    let quality = server(&db, &["export-quality", "--wave", "Frühjahr 2024"]);
+    assert!(
+        quality.status.success(),
+        "{}",
+        String::from_utf8_lossy(&quality.stderr)
+    );
+    let text = String::from_utf8(quality.stdout).unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let section = |name: &str| rows.iter().filter(|r| &r[0] == name).count();
+    assert_eq!(section("cronbach_alpha"), instrument.scales.len());
+    assert_eq!(section("item_missing_share"), instrument.items.len());
+    // Exclusions per rule add up to at least the excluded questionnaires.
+    let excluded: u64 = rows.iter().find(|r| &r[1] == "excluded").unwrap()[3]
+        .parse()
+        .unwrap();
+    let per_rule: u64 = rows
+        .iter()
+        .filter(|r| &r[0] == "exclusions")
+        .map(|r| r[3].parse::<u64>().unwrap())
+        .sum();
+    assert!(excluded > 0 && per_rule >= excluded);
+
+    let calibration = server(
+        &db,
+        &[
+            "calibrate",
+            "--wave",
+            "Frühjahr 2024",
+            "--outcome",
+            "alcohol_30d",
+        ],
+    );
+    assert!(
+        calibration.status.success(),
+        "{}",
+        String::from_utf8_lossy(&calibration.stderr)
+    );
+    let text = String::from_utf8(calibration.stdout).unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    // Every scale with a cut point, in each of the three grades, has the
+    // instrument's candidate.
+    let with_cut = instrument
+        .scales
+        .iter()
+        .filter(|s| s.cut_point.is_some())
+        .count();
+    assert_eq!(
+        rows.iter().filter(|r| &r[4] == "instrument").count(),
+        3 * with_cut
+    );
+    let unknown = server(&db, &["calibrate", "--wave", "1", "--outcome", "no_such"]);
+    assert!(!unknown.status.success());
+}

@@ -3,7 +3,8 @@
 use anyhow::Context;
 use app::domain::aggregate::Dimension;
 use app::domain::instrument::Instrument;
-use app::domain::report::ReportOptions;
+use app::domain::report::{NormTable, ReportOptions};
+use app::domain::respondent::Grade;
 use app::domain::suppression::MinGroupSize;
 use app::export::{GroupNames, write_profile_csv};
 use app::storage::{self, Db, instruments::StoreOutcome};
@@ -111,6 +112,67 @@ pub struct ExportProfileArgs {
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Compare with imported reference values (e.g. a state survey) instead
+    /// of the city total: a CSV file with the columns `factor` (scale or
+    /// outcome id), `grade` (empty = all grades) and `percent`.
+    #[arg(long)]
+    pub norms: Option<PathBuf>,
+    /// Name of the norms shown in the `reference` column, e.g.
+    /// "Niedersachsen 2015".
+    #[arg(long, default_value = "norm", requires = "norms")]
+    pub norm_label: String,
+}
+
+/// Reads a norms file (`factor,grade,percent`); every bad row is reported
+/// with its line.
+pub fn read_norms(path: &Path, label: &str) -> anyhow::Result<NormTable> {
+    let mut reader = csv::Reader::from_path(path)
+        .with_context(|| format!("cannot read norms file {}", path.display()))?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| anyhow::anyhow!("{}: missing column \"{name}\"", path.display()))
+    };
+    let (factor, grade, percent) = (column("factor")?, column("grade")?, column("percent")?);
+    let mut norms = NormTable {
+        label: label.to_string(),
+        ..NormTable::default()
+    };
+    let mut problems = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = record?;
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let grade_value = match field(grade) {
+            "" => Ok(None),
+            text => Grade::parse(text)
+                .map(|g| Some(g.get()))
+                .map_err(|e| e.to_string()),
+        };
+        let percent_value = field(percent)
+            .parse::<f64>()
+            .ok()
+            .filter(|p| (0.0..=100.0).contains(p))
+            .ok_or_else(|| {
+                format!(
+                    "percent \"{}\" is not a number from 0 to 100",
+                    field(percent)
+                )
+            });
+        match (grade_value, percent_value) {
+            (Ok(g), Ok(p)) if !field(factor).is_empty() => {
+                norms.percent.insert((field(factor).to_string(), g), p);
+            }
+            (Ok(_), Ok(_)) => problems.push(format!("line {line}: empty factor")),
+            (Err(e), _) | (_, Err(e)) => problems.push(format!("line {line}: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("{} has bad rows:\n{}", path.display(), problems.join("\n"));
+    }
+    Ok(norms)
 }
 
 impl Default for Command {
@@ -231,8 +293,13 @@ pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result
     let wave = storage::waves::find(db, &args.wave)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{}\"", args.wave))?;
+    let norms = match &args.norms {
+        Some(path) => Some(read_norms(path, &args.norm_label)?),
+        None => None,
+    };
     let options = ReportOptions {
         min_group_size: MinGroupSize::new(args.min_group_size)?,
+        norms,
         ..ReportOptions::default()
     };
     let table =

@@ -268,3 +268,76 @@ async fn quality_and_calibration_exports_cover_every_scale() {
     let unknown = server(&db, &["calibrate", "--wave", "1", "--outcome", "no_such"]);
     assert!(!unknown.status.success());
 }
+
+#[tokio::test]
+async fn export_profile_compares_with_imported_norms() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    assert!(server(&db, &["demo"]).status.success());
+    let norms = dir.path().join("norms.csv");
+    std::fs::write(
+        &norms,
+        "factor,grade,percent\nfam_conflict,,20\nfam_conflict,8,30\n",
+    )
+    .unwrap();
+
+    let output = server(
+        &db,
+        &[
+            "export-profile",
+            "--wave",
+            "Frühjahr 2026",
+            "--by",
+            "grade",
+            "--norms",
+            norms.to_str().unwrap(),
+            "--norm-label",
+            "Landesbefragung 2025",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let conflict = |grade: &str| {
+        rows.iter()
+            .find(|r| &r[column("factor")] == "fam_conflict" && &r[column("grade")] == grade)
+            .unwrap()
+            .clone()
+    };
+    // The grade-specific norm wins over the all-grades one; the city total
+    // is compared with the norm too.
+    assert_eq!(&conflict("8")[column("reference_percent")], "30.00");
+    assert_eq!(&conflict("6")[column("reference_percent")], "20.00");
+    assert_eq!(
+        &conflict("ALL")[column("reference")],
+        "Landesbefragung 2025"
+    );
+    // Factors without a norm are not compared.
+    let other = rows
+        .iter()
+        .find(|r| &r[column("factor")] == "com_disorganisation")
+        .unwrap();
+    assert_eq!(&other[column("reference")], "");
+
+    // A bad norms file names the line.
+    std::fs::write(&norms, "factor,grade,percent\nfam_conflict,,120\n").unwrap();
+    let bad = server(
+        &db,
+        &[
+            "export-profile",
+            "--wave",
+            "1",
+            "--norms",
+            norms.to_str().unwrap(),
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("line 2"));
+}

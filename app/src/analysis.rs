@@ -3,8 +3,8 @@
 //! so the page and the CSV export can never disagree.
 
 use crate::domain::aggregate::{
-    AggregateOptions, Cube, Dimension, Respondent, aggregate, aggregate_with_plan,
-    exclusion_counts, scale_item_matrix,
+    AggregateOptions, Cube, Dimension, aggregate, aggregate_with_plan, exclusion_counts,
+    scale_item_matrix,
 };
 use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
 use crate::domain::instrument::{Instrument, OutcomeGroup};
@@ -50,14 +50,7 @@ pub async fn wave_cube(
     let stored = responses::read_wave(db, wave.wave_id).await?;
     let cube = aggregate(
         &instrument,
-        stored.iter().map(|response| Respondent {
-            district: response.district,
-            school: response.school,
-            grade: response.grade,
-            sex: response.sex,
-            answers: &response.answers,
-            valid: response.validity_flags.is_empty(),
-        }),
+        stored.iter().map(|response| response.respondent()),
         breakdown,
         AggregateOptions { include_flagged },
     );
@@ -102,16 +95,7 @@ pub struct QualityReport {
 pub async fn wave_quality(db: &Db, wave: &WaveRow) -> Result<QualityReport, AnalysisError> {
     let instrument = instruments::load(db, wave.instrument_id).await?;
     let stored = responses::read_wave(db, wave.wave_id).await?;
-    let respondents = || {
-        stored.iter().map(|response| Respondent {
-            district: response.district,
-            school: response.school,
-            grade: response.grade,
-            sex: response.sex,
-            answers: &response.answers,
-            valid: response.validity_flags.is_empty(),
-        })
-    };
+    let respondents = || stored.iter().map(|response| response.respondent());
     let plan = ScoringPlan::new(&instrument);
     let cube = aggregate_with_plan(&plan, respondents(), &[], AggregateOptions::default());
     let alpha = instrument

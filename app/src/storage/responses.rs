@@ -107,6 +107,20 @@ pub struct StoredResponse {
     pub validity_flags: Vec<String>,
 }
 
+impl StoredResponse {
+    /// The response as input to the pure aggregation (valid = not flagged).
+    pub fn respondent(&self) -> crate::domain::aggregate::Respondent<'_> {
+        crate::domain::aggregate::Respondent {
+            district: self.district,
+            school: self.school,
+            grade: self.grade,
+            sex: self.sex,
+            answers: &self.answers,
+            valid: self.validity_flags.is_empty(),
+        }
+    }
+}
+
 type ResponseRow = (i64, Option<i64>, i64, Option<String>, Vec<u8>, String);
 
 /// Reads every response of a wave in one sequential scan.

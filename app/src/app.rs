@@ -1,6 +1,7 @@
 //! The application shell and the router.
 
 use crate::i18n::*;
+use crate::pages::survey::{SurveyDone, SurveyQuestions, SurveyStart};
 use crate::pages::{home::HomePage, not_found::NotFound};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -62,12 +63,22 @@ fn Layout() -> impl IntoView {
                 </a>
                 <nav aria-label=move || t_string!(i18n, nav_home)>
                     <a href="/">{t!(i18n, nav_home)}</a>
+                    <a href="/befragung">{t!(i18n, survey_title)}</a>
                 </nav>
                 <crate::components::language_switch::LanguageSwitch />
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("befragung") view=SurveyStart />
+                    <Route
+                        path=(StaticSegment("befragung"), StaticSegment("fragen"))
+                        view=SurveyQuestions
+                    />
+                    <Route
+                        path=(StaticSegment("befragung"), StaticSegment("danke"))
+                        view=SurveyDone
+                    />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -57,6 +57,45 @@ pub enum Command {
         /// Path of the instrument file.
         file: PathBuf,
     },
+    /// Municipalities (Kommunen): `municipality add`.
+    #[command(subcommand)]
+    Municipality(MunicipalityCommand),
+    /// Districts (Stadtteile) of a municipality: `district add`.
+    #[command(subcommand)]
+    District(DistrictCommand),
+    /// Schools of a district: `school add`.
+    #[command(subcommand)]
+    School(SchoolCommand),
+    /// Survey waves: `wave create`.
+    #[command(subcommand)]
+    Wave(WaveCommand),
+    /// Classes taking part in a wave: `class add`.
+    #[command(subcommand)]
+    Class(ClassCommand),
+    /// One-time access codes for the pupils of a class: `codes generate`.
+    #[command(subcommand)]
+    Codes(CodesCommand),
+    /// Write a wave's participation per class as CSV (counts only).
+    ///
+    /// Per class: pupils enrolled, codes issued, started and finished,
+    /// questionnaires received and excluded; then a total per school and for
+    /// the wave. Only counts are shown, never anything about a single pupil.
+    ///
+    /// Columns: school, class, grade, enrolled, codes_issued, codes_started
+    /// (in progress), codes_finished, responses (finished online or
+    /// imported), excluded (flagged by a validity rule). Totals have ALL as
+    /// class and grade; the wave total has ALL as school.
+    ///
+    /// The column excluded stays empty while the wave is open, and afterwards
+    /// for groups with fewer than 15 questionnaires (and where it would let
+    /// one work out such a group's figure): otherwise readers who know who
+    /// took part could tell whose questionnaire was excluded.
+    ///
+    /// Example:
+    ///
+    ///     server participation --wave "Frühjahr 2026" --output teilnahme.csv
+    #[command(verbatim_doc_comment)]
+    Participation(ParticipationArgs),
     /// Write a wave's risk and protection profile as CSV to standard output
     /// (or --output): one row per group and factor with n, percent, 95 %
     /// interval, reference, difference, p and adjusted p, elevated flag and
@@ -84,6 +123,19 @@ pub enum Command {
         #[arg(long)]
         outcome: Option<String>,
     },
+    /// Import questionnaires from a CSV file into a wave: paper
+    /// questionnaires typed in, or data from another survey tool. One row per
+    /// pupil with the district code, school, class, grade, sex and the value
+    /// of every item (columns: docs/csv-formats.md; `export-responses` writes
+    /// the same format). Every row is checked first: if any row is bad, the
+    /// whole file is rejected with a list of every problem by row and column,
+    /// and nothing is imported.
+    ImportResponses(crate::responses_csv::ImportArgs),
+    /// Write every questionnaire of a wave as CSV, in the format that
+    /// `import-responses` reads: district code, school, class, grade, sex and
+    /// the value of every item (empty = skipped). Contains no names of
+    /// pupils, but is still survey data: store it safely.
+    ExportResponses(crate::responses_csv::ExportArgs),
 }
 
 /// Arguments of `export-profile`.
@@ -211,6 +263,258 @@ pub struct DemoArgs {
     /// Pupils enrolled per class (about nine in ten take part).
     #[arg(long, default_value_t = 25)]
     pub class_size: u32,
+}
+
+/// `municipality` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum MunicipalityCommand {
+    /// Add a municipality (Kommune), the top of the geography.
+    ///
+    /// Districts, schools and survey waves belong to a municipality. Running
+    /// the same command again changes nothing, so set-up scripts can be
+    /// re-run. An existing municipality with another region is refused.
+    ///
+    /// Example:
+    ///
+    ///     server municipality add --name "Dortmund" --region "Ruhrgebiet"
+    #[command(verbatim_doc_comment)]
+    Add(MunicipalityAddArgs),
+}
+
+/// Arguments of `municipality add`.
+#[derive(Debug, Args)]
+pub struct MunicipalityAddArgs {
+    /// Name of the municipality, unique, e.g. "Dortmund".
+    #[arg(long)]
+    pub name: String,
+    /// Region (e.g. Landkreis or Regierungsbezirk) it belongs to; created if
+    /// missing.
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+/// `district` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum DistrictCommand {
+    /// Add a district (Stadtteil) to a municipality.
+    ///
+    /// Profiles are reported per district, and each school lies in one. The
+    /// code is short and stable: it appears in CSV files and links, so
+    /// use letters, digits, - and _ only. Running the same command again
+    /// changes nothing; a code or name already used for another district is
+    /// refused.
+    ///
+    /// Example:
+    ///
+    ///     server district add --municipality "Dortmund" --code NORD --name "Nordstadt"
+    #[command(verbatim_doc_comment)]
+    Add(DistrictAddArgs),
+}
+
+/// Arguments of `district add`.
+#[derive(Debug, Args)]
+pub struct DistrictAddArgs {
+    /// The municipality's exact name.
+    #[arg(long)]
+    pub municipality: String,
+    /// Short stable code, unique in the municipality, e.g. NORD.
+    #[arg(long)]
+    pub code: String,
+    /// Display name, unique in the municipality, e.g. "Nordstadt".
+    #[arg(long)]
+    pub name: String,
+}
+
+/// `school` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Add a school to the district it is located in.
+    ///
+    /// Other commands find the school by its exact name (or its id, which
+    /// this command prints). Running the same command again changes nothing.
+    ///
+    /// Example:
+    ///
+    ///     server school add --municipality "Dortmund" --district NORD \
+    ///         --name "Gesamtschule Nordstadt" --type Gesamtschule
+    #[command(verbatim_doc_comment)]
+    Add(SchoolAddArgs),
+}
+
+/// Arguments of `school add`.
+#[derive(Debug, Args)]
+pub struct SchoolAddArgs {
+    /// The municipality's exact name.
+    #[arg(long)]
+    pub municipality: String,
+    /// Code of the district the school is located in, e.g. NORD.
+    #[arg(long)]
+    pub district: String,
+    /// Name of the school, unique in its district.
+    #[arg(long)]
+    pub name: String,
+    /// School type, e.g. Gymnasium, Gesamtschule, Realschule, Hauptschule,
+    /// Förderschule.
+    #[arg(long = "type")]
+    pub school_type: Option<String>,
+}
+
+/// `wave` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum WaveCommand {
+    /// Create a survey wave and print its id.
+    ///
+    /// A wave says which municipality surveys which grades with which
+    /// questionnaire (instrument) between which dates. Other commands take
+    /// the wave's id or its exact name.
+    ///
+    /// Import the instrument first (`server import-instrument FILE`); name it
+    /// as KEY@VERSION as printed by the import, or by its id. Dates are ISO
+    /// dates (YYYY-MM-DD); the survey is open from --opens to --closes, both
+    /// days included. Running the same command again changes nothing; a wave
+    /// of the same name with other settings is refused.
+    ///
+    /// Example:
+    ///
+    ///     server wave create --municipality "Dortmund" --name "Frühjahr 2026" \
+    ///         --instrument ctc-demo@2026.1 --opens 2026-03-02 --closes 2026-04-24 \
+    ///         --grades 6,8,10
+    #[command(verbatim_doc_comment)]
+    Create(WaveCreateArgs),
+}
+
+/// Which district a questionnaire counts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DistrictRuleArg {
+    /// The district the pupil lives in, where the pupil gave it; otherwise
+    /// the school's district.
+    HomeElseSchool,
+    /// Always the district the school is located in.
+    School,
+}
+
+/// Arguments of `wave create`.
+#[derive(Debug, Args)]
+pub struct WaveCreateArgs {
+    /// The municipality's exact name.
+    #[arg(long)]
+    pub municipality: String,
+    /// Name of the wave, unique in the municipality, e.g. "Frühjahr 2026".
+    #[arg(long)]
+    pub name: String,
+    /// The questionnaire: KEY@VERSION, e.g. ctc-demo@2026.1, or its id.
+    #[arg(long)]
+    pub instrument: String,
+    /// First day of the survey, YYYY-MM-DD, e.g. 2026-03-02.
+    #[arg(long)]
+    pub opens: String,
+    /// Last day of the survey, YYYY-MM-DD, on or after --opens.
+    #[arg(long)]
+    pub closes: String,
+    /// Surveyed grades (Jahrgangsstufen 1 to 13), comma-separated, e.g.
+    /// 6,8,10.
+    #[arg(long)]
+    pub grades: String,
+    /// Which district a questionnaire counts for in the profiles.
+    #[arg(long, value_enum, default_value_t = DistrictRuleArg::HomeElseSchool)]
+    pub district_rule: DistrictRuleArg,
+}
+
+/// `class` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Register a class of a school for a wave.
+    ///
+    /// The number of pupils enrolled sets the number of access codes and is
+    /// the base of the participation rate. The grade must be one of the
+    /// wave's grades. Running the same command again changes nothing.
+    ///
+    /// Example:
+    ///
+    ///     server class add --wave "Frühjahr 2026" --school "Gesamtschule Nordstadt" \
+    ///         --name 8a --grade 8 --pupils 25
+    #[command(verbatim_doc_comment)]
+    Add(ClassAddArgs),
+}
+
+/// Arguments of `class add`.
+#[derive(Debug, Args)]
+pub struct ClassAddArgs {
+    /// The wave: its id or its exact name.
+    #[arg(long)]
+    pub wave: String,
+    /// The school: its exact name or its id.
+    #[arg(long)]
+    pub school: String,
+    /// Name of the class, unique in the school for this wave, e.g. 8a.
+    #[arg(long)]
+    pub name: String,
+    /// Grade of the class (1 to 13), one of the wave's grades.
+    #[arg(long)]
+    pub grade: String,
+    /// Pupils enrolled in the class (1 to 1000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub pupils: u32,
+}
+
+/// `codes` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Generate a class's one-time access codes and print them once, as CSV.
+    ///
+    /// The CSV has the columns school, class, code (e.g. K7M-4QX-9TB). One
+    /// code per pupil enrolled plus --spares (for lost codes and new
+    /// pupils). Each pupil gets one code; the codes say nothing about who
+    /// received them. Quartier stores only a hash of each code, so the codes
+    /// CANNOT BE SHOWN AGAIN: print them straight away and keep the sheet
+    /// locked away until it is handed out. --output never overwrites a file.
+    /// Nothing is stored unless the codes were written completely.
+    ///
+    /// A class that has codes already gets more only with --extra N (the
+    /// earlier codes stay valid).
+    ///
+    /// Example:
+    ///
+    ///     server codes generate --wave "Frühjahr 2026" --school "Gesamtschule Nordstadt" \
+    ///         --class 8a --spares 3 --output codes-8a.csv
+    #[command(verbatim_doc_comment)]
+    Generate(CodesGenerateArgs),
+}
+
+/// Arguments of `codes generate`.
+#[derive(Debug, Args)]
+pub struct CodesGenerateArgs {
+    /// The wave: its id or its exact name.
+    #[arg(long)]
+    pub wave: String,
+    /// The school: its exact name or its id.
+    #[arg(long)]
+    pub school: String,
+    /// The class, e.g. 8a.
+    #[arg(long)]
+    pub class: String,
+    /// Codes beyond one per pupil enrolled (0 to 100).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub spares: u32,
+    /// For a class that has codes already: generate exactly this many more
+    /// (1 to 1000).
+    #[arg(long, conflicts_with = "spares", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub extra: Option<u32>,
+    /// Write the codes to this new file (readable only by you) instead of
+    /// standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `participation`.
+#[derive(Debug, Args)]
+pub struct ParticipationArgs {
+    /// The wave: its id or its exact name, e.g. "Frühjahr 2026".
+    #[arg(long)]
+    pub wave: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 /// Opens the database, creating the directory of a SQLite file if needed, and

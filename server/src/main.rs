@@ -3,6 +3,9 @@
 
 mod cli;
 mod demo;
+mod responses_csv;
+mod setup;
+mod survey;
 mod web;
 
 use clap::Parser;
@@ -34,8 +37,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::load(&db, &args).await,
         Command::ImportInstrument { file } => cli::import_instrument(&db, &file).await,
+        Command::Municipality(cli::MunicipalityCommand::Add(args)) => {
+            setup::municipality_add(&db, &args).await
+        }
+        Command::District(cli::DistrictCommand::Add(args)) => setup::district_add(&db, &args).await,
+        Command::School(cli::SchoolCommand::Add(args)) => setup::school_add(&db, &args).await,
+        Command::Wave(cli::WaveCommand::Create(args)) => setup::wave_create(&db, &args).await,
+        Command::Class(cli::ClassCommand::Add(args)) => setup::class_add(&db, &args).await,
+        Command::Codes(cli::CodesCommand::Generate(args)) => {
+            setup::codes_generate(&db, &args).await
+        }
+        Command::Participation(args) => setup::participation(&db, &args).await,
         Command::ExportProfile(args) => cli::export_profile(&db, &args).await,
         Command::ExportQuality { wave } => cli::export_quality(&db, &wave).await,
+        Command::ImportResponses(args) => responses_csv::import(&db, &args).await,
+        Command::ExportResponses(args) => responses_csv::export(&db, &args).await,
         Command::Calibrate { wave, outcome } => {
             cli::calibrate(&db, &wave, outcome.as_deref()).await
         }

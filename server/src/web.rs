@@ -8,7 +8,7 @@ use axum::{
     extract::{FromRef, MatchedPath, Path},
     http::{HeaderMap, HeaderValue, Request, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -39,6 +39,8 @@ pub fn router(db: Db, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/language/{locale}", get(switch_language))
+        .route("/befragung/start", post(crate::survey::start))
+        .route("/befragung/fragen", post(crate::survey::save_page))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -273,3 +273,145 @@ pub async fn http_get(url: &str, cookie: Option<&str>) -> Result<HttpResponse> {
         body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
+
+/// POSTs an url-encoded form like a browser without JavaScript would (no
+/// redirects followed).
+pub async fn http_post_form(url: &str, body: &str, cookie: Option<&str>) -> Result<HttpResponse> {
+    use http_body_util::BodyExt;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let mut request = http::Request::post(url).header(
+        http::header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded",
+    );
+    if let Some(cookie) = cookie {
+        request = request.header(http::header::COOKIE, cookie);
+    }
+    let response = client
+        .request(request.body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_string(),
+        )))?)
+        .await?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// Sets up an open survey wave with one class of `pupils` pupils on a
+/// running server's database (through the real CLI) and returns the codes.
+pub fn open_survey_with_codes(server: &TestServer, pupils: u32) -> Result<Vec<String>> {
+    let instrument = Path::new(env!("CARGO_MANIFEST_DIR")).join("../instruments/demo-ctc.toml");
+    let pupils = pupils.to_string();
+    let steps: Vec<Vec<&str>> = vec![
+        vec!["import-instrument", instrument.to_str().context("path")?],
+        vec!["municipality", "add", "--name", "Teststadt"],
+        vec![
+            "district",
+            "add",
+            "--municipality",
+            "Teststadt",
+            "--code",
+            "NORD",
+            "--name",
+            "Nordstadt",
+        ],
+        vec![
+            "district",
+            "add",
+            "--municipality",
+            "Teststadt",
+            "--code",
+            "SUED",
+            "--name",
+            "Südstadt",
+        ],
+        vec![
+            "school",
+            "add",
+            "--municipality",
+            "Teststadt",
+            "--district",
+            "NORD",
+            "--name",
+            "Gesamtschule Nord",
+        ],
+        vec![
+            "wave",
+            "create",
+            "--municipality",
+            "Teststadt",
+            "--name",
+            "Testwelle",
+            "--instrument",
+            "ctc-demo@2026.1",
+            "--opens",
+            "2020-01-01",
+            "--closes",
+            "2099-12-31",
+            "--grades",
+            "8",
+        ],
+        vec![
+            "class",
+            "add",
+            "--wave",
+            "Testwelle",
+            "--school",
+            "Gesamtschule Nord",
+            "--name",
+            "8a",
+            "--grade",
+            "8",
+            "--pupils",
+            &pupils,
+        ],
+    ];
+    for step in steps {
+        let output = server.cli(&step)?;
+        if !output.status.success() {
+            bail!(
+                "server {step:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    let output = server.cli(&[
+        "codes",
+        "generate",
+        "--wave",
+        "Testwelle",
+        "--school",
+        "Gesamtschule Nord",
+        "--class",
+        "8a",
+        "--spares",
+        "0",
+    ])?;
+    if !output.status.success() {
+        bail!(
+            "codes generate failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let text = String::from_utf8(output.stdout)?;
+    Ok(text
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.rsplit(',').next())
+        .map(str::to_string)
+        .collect())
+}
+
+/// Runs a `select count(*) …` query on the server's database.
+pub async fn count_rows(server: &TestServer, sql: &str) -> Result<i64> {
+    use sqlx::Connection;
+    let mut connection = sqlx::SqliteConnection::connect(server.database_url()).await?;
+    let count: i64 = sqlx::query_scalar(sql).fetch_one(&mut connection).await?;
+    connection.close().await?;
+    Ok(count)
+}

@@ -6,12 +6,16 @@
 //! caller names. Everything compiles for both the server and the wasm bundle
 //! and is unit-tested directly.
 
+pub mod access_code;
 pub mod aggregate;
 pub mod calibration;
 pub mod instrument;
+pub mod participation;
 pub mod profile;
+pub mod questionnaire;
 pub mod report;
 pub mod respondent;
+pub mod response_csv;
 pub mod scoring;
 pub mod stats;
 pub mod suppression;

@@ -133,3 +133,54 @@ pub async fn schools(
     .fetch_all(db)
     .await?)
 }
+
+/// A municipality as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct MunicipalityRow {
+    /// Row id.
+    pub municipality_id: MunicipalityId,
+    /// Name, unique.
+    pub name: String,
+    /// Name of its region, if any.
+    pub region: Option<String>,
+}
+
+/// Finds a municipality by its exact name.
+#[tracing::instrument(skip(db))]
+pub async fn find_municipality(db: &Db, name: &str) -> StorageResult<Option<MunicipalityRow>> {
+    Ok(sqlx::query_as(
+        r#"select m.municipality_id, m.name, r.name as region from municipality m
+           left join region r on r.region_id = m.region_id
+           where m.name = $1"#,
+    )
+    .bind(name)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// A school with the district it is located in.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SchoolRow {
+    /// Row id.
+    pub school_id: SchoolId,
+    /// Its district.
+    pub district_id: DistrictId,
+    /// The district's code.
+    pub district_code: String,
+    /// Name, unique within the district.
+    pub name: String,
+    /// School type, e.g. Gesamtschule.
+    pub school_type: Option<String>,
+}
+
+/// All schools of a municipality with their districts, ordered by name.
+pub async fn school_rows(db: &Db, municipality: MunicipalityId) -> StorageResult<Vec<SchoolRow>> {
+    Ok(sqlx::query_as(
+        r#"select s.school_id, s.district_id, d.code as district_code, s.name, s.school_type
+           from school s join district d on d.district_id = s.district_id
+           where d.municipality_id = $1 order by s.name, d.code"#,
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?)
+}

@@ -5,6 +5,8 @@
 //! SQLite and PostgreSQL share (`$n` placeholders, no `returning` tricks the
 //! other lacks) so a PostgreSQL backend can follow with its own migration set.
 
+pub mod access_codes;
+pub mod drafts;
 pub mod geography;
 pub mod instruments;
 pub mod responses;

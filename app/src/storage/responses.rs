@@ -1,10 +1,10 @@
 //! Finished, anonymous responses.
 
-use super::geography::{DistrictId, SchoolId};
+use super::geography::{DistrictId, DistrictRow, MunicipalityId, SchoolId};
 use super::instruments::InstrumentId;
 use super::waves::{ClassId, WaveId};
-use super::{Db, StorageResult};
-use crate::domain::respondent::Sex;
+use super::{Db, StorageError, StorageResult};
+use crate::domain::respondent::{Grade, Sex};
 use futures_util::TryStreamExt;
 
 /// How a response reached Quartier.
@@ -146,6 +146,289 @@ pub async fn read_wave(db: &Db, wave: WaveId) -> StorageResult<Vec<StoredRespons
             } else {
                 flags.split(',').map(str::to_string).collect()
             },
+        });
+    }
+    Ok(responses)
+}
+
+// ---- CSV import and export (docs/csv-formats.md, "Responses") --------------
+
+/// What the responses CSV import looks rows up in: the wave's grades, the
+/// municipality's districts and schools, and the wave's classes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WaveDirectory {
+    /// Grades the wave surveys.
+    pub grades: Vec<Grade>,
+    /// Districts of the wave's municipality.
+    pub districts: Vec<DistrictRow>,
+    /// Schools of the municipality as `(school, its district, name)`.
+    pub schools: Vec<(SchoolId, DistrictId, String)>,
+    /// Classes of the wave as `(class, its school, name)`.
+    pub classes: Vec<(ClassId, SchoolId, String)>,
+}
+
+/// Reads the [`WaveDirectory`] of a wave.
+#[tracing::instrument(skip(db))]
+pub async fn wave_directory(db: &Db, wave: WaveId) -> StorageResult<WaveDirectory> {
+    let (municipality, grades): (MunicipalityId, String) =
+        sqlx::query_as("select municipality_id, grades from wave where wave_id = $1")
+            .bind(wave)
+            .fetch_optional(db)
+            .await?
+            .ok_or_else(|| StorageError::NotFound(format!("wave {wave}")))?;
+    let districts = sqlx::query_as(
+        "select district_id, code, name from district where municipality_id = $1 order by district_id",
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?;
+    let schools = sqlx::query_as(
+        r#"select s.school_id, s.district_id, s.name from school s
+           join district d on d.district_id = s.district_id
+           where d.municipality_id = $1 order by s.school_id"#,
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?;
+    let classes = sqlx::query_as(
+        "select class_id, school_id, name from school_class where wave_id = $1 order by class_id",
+    )
+    .bind(wave)
+    .fetch_all(db)
+    .await?;
+    Ok(WaveDirectory {
+        // Written from `Grade` values by `waves::create`.
+        grades: grades
+            .split(',')
+            .filter_map(|grade| Grade::parse(grade).ok())
+            .collect(),
+        districts,
+        schools,
+        classes,
+    })
+}
+
+/// A district, school or class of an import: one that is stored already,
+/// or the n-th one the same import creates (index into the batch's list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ImportRef {
+    /// Stored, with its row id.
+    Stored(i64),
+    /// Created by the import: index into the batch's list of new ones.
+    New(usize),
+}
+
+/// A district the import creates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDistrict {
+    /// District code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A school the import creates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSchool {
+    /// The district the school lies in.
+    pub district: ImportRef,
+    /// School name.
+    pub name: String,
+}
+
+/// A class the import creates (with 0 pupils enrolled: unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewClass {
+    /// The class's school.
+    pub school: ImportRef,
+    /// Class name.
+    pub name: String,
+    /// Grade of the class.
+    pub grade: Grade,
+}
+
+/// One imported questionnaire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedResponse {
+    /// The district the response counts for.
+    pub district: ImportRef,
+    /// The school, if given.
+    pub school: Option<ImportRef>,
+    /// The class, if given.
+    pub class: Option<ImportRef>,
+    /// Grade 1..=13.
+    pub grade: u8,
+    /// Sex; `None` = no answer.
+    pub sex: Option<Sex>,
+    /// One byte per item.
+    pub answers: Vec<u8>,
+    /// Ids of the validity rules that flagged the response.
+    pub validity_flags: Vec<String>,
+}
+
+/// Everything one import writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportBatch {
+    /// The wave.
+    pub wave: WaveId,
+    /// The wave's municipality (for new districts).
+    pub municipality: MunicipalityId,
+    /// The wave's instrument version.
+    pub instrument: InstrumentId,
+    /// Districts to create; `ImportRef::New(i)` is `districts[i]`.
+    pub districts: Vec<NewDistrict>,
+    /// Schools to create; `ImportRef::New(i)` is `schools[i]`.
+    pub schools: Vec<NewSchool>,
+    /// Classes to create; `ImportRef::New(i)` is `classes[i]`.
+    pub classes: Vec<NewClass>,
+    /// The questionnaires, in file order (which becomes response order).
+    pub responses: Vec<ImportedResponse>,
+}
+
+/// Writes an import in one transaction: the new districts, schools and
+/// classes, then the responses (`source = 'import'`, no home district: the
+/// district of the row is the one the response counts for). All or nothing.
+/// `progress` is called with the number of responses written so far after
+/// every response.
+#[tracing::instrument(skip_all, fields(wave = batch.wave, count = batch.responses.len()))]
+pub async fn import(
+    db: &Db,
+    batch: &ImportBatch,
+    mut progress: impl FnMut(usize),
+) -> StorageResult<()> {
+    let mut tx = db.begin().await?;
+    let resolve = |ids: &[i64], reference: ImportRef| -> StorageResult<i64> {
+        match reference {
+            ImportRef::Stored(id) => Ok(id),
+            ImportRef::New(index) => ids.get(index).copied().ok_or_else(|| {
+                StorageError::NotFound(format!("new row {index} of the import batch"))
+            }),
+        }
+    };
+    let mut districts = Vec::with_capacity(batch.districts.len());
+    for district in &batch.districts {
+        districts.push(
+            sqlx::query_scalar::<_, i64>(
+                "insert into district (municipality_id, code, name) values ($1, $2, $3) returning district_id",
+            )
+            .bind(batch.municipality)
+            .bind(&district.code)
+            .bind(&district.name)
+            .fetch_one(&mut *tx)
+            .await?,
+        );
+    }
+    let mut schools = Vec::with_capacity(batch.schools.len());
+    for school in &batch.schools {
+        schools.push(
+            sqlx::query_scalar::<_, i64>(
+                "insert into school (district_id, name) values ($1, $2) returning school_id",
+            )
+            .bind(resolve(&districts, school.district)?)
+            .bind(&school.name)
+            .fetch_one(&mut *tx)
+            .await?,
+        );
+    }
+    let mut classes = Vec::with_capacity(batch.classes.len());
+    for class in &batch.classes {
+        classes.push(
+            sqlx::query_scalar::<_, i64>(
+                r#"insert into school_class (wave_id, school_id, name, grade, enrolled)
+                   values ($1, $2, $3, $4, 0) returning class_id"#,
+            )
+            .bind(batch.wave)
+            .bind(resolve(&schools, class.school)?)
+            .bind(&class.name)
+            .bind(i64::from(class.grade.get()))
+            .fetch_one(&mut *tx)
+            .await?,
+        );
+    }
+    for (index, response) in batch.responses.iter().enumerate() {
+        let new = NewResponse {
+            wave: batch.wave,
+            instrument: batch.instrument,
+            district: resolve(&districts, response.district)?,
+            school: response
+                .school
+                .map(|school| resolve(&schools, school))
+                .transpose()?,
+            class: response
+                .class
+                .map(|class| resolve(&classes, class))
+                .transpose()?,
+            home_district: None,
+            grade: response.grade,
+            sex: response.sex,
+            answers: response.answers.clone(),
+            validity_flags: response.validity_flags.clone(),
+            source: ResponseSource::Import,
+        };
+        insert(&mut tx, &new).await?;
+        progress(index + 1);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A stored response as the CSV export writes it: names instead of ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportedResponse {
+    /// The instrument version the answers are encoded for.
+    pub instrument: InstrumentId,
+    /// Code of the district the response counts for.
+    pub district_code: String,
+    /// School name, if known.
+    pub school: Option<String>,
+    /// Class name, if known.
+    pub class: Option<String>,
+    /// Grade.
+    pub grade: u8,
+    /// Sex; `None` = no answer.
+    pub sex: Option<Sex>,
+    /// One byte per item.
+    pub answers: Vec<u8>,
+}
+
+type ExportRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<String>,
+    Vec<u8>,
+);
+
+/// Every response of a wave in response order, with district code, school
+/// and class names.
+#[tracing::instrument(skip(db))]
+pub async fn read_wave_for_export(db: &Db, wave: WaveId) -> StorageResult<Vec<ExportedResponse>> {
+    let mut rows = sqlx::query_as::<_, ExportRow>(
+        r#"select r.instrument_id, d.code, s.name, c.name, r.grade, r.sex, r.answers
+           from response r
+           join district d on d.district_id = r.district_id
+           left join school s on s.school_id = r.school_id
+           left join school_class c on c.class_id = r.class_id
+           where r.wave_id = $1
+           order by r.response_id"#,
+    )
+    .bind(wave)
+    .fetch(db);
+    let mut responses = Vec::new();
+    while let Some((instrument, district_code, school, class, grade, sex, answers)) =
+        rows.try_next().await?
+    {
+        responses.push(ExportedResponse {
+            instrument,
+            district_code,
+            school,
+            class,
+            grade: u8::try_from(grade).unwrap_or(0),
+            // The check constraint admits only valid codes.
+            sex: sex.as_deref().and_then(|s| Sex::parse(s).ok().flatten()),
+            answers,
         });
     }
     Ok(responses)

@@ -2,7 +2,7 @@
 
 use super::geography::{MunicipalityId, SchoolId};
 use super::instruments::InstrumentId;
-use super::{Db, StorageResult};
+use super::{Db, StorageError, StorageResult};
 use crate::domain::respondent::Grade;
 
 /// Row id of a survey wave.
@@ -25,6 +25,15 @@ impl DistrictRule {
         match self {
             DistrictRule::HomeElseSchool => "home_else_school",
             DistrictRule::School => "school",
+        }
+    }
+
+    /// Parses the stored code.
+    pub fn parse(stored: &str) -> Option<DistrictRule> {
+        match stored {
+            "home_else_school" => Some(DistrictRule::HomeElseSchool),
+            "school" => Some(DistrictRule::School),
+            _ => None,
         }
     }
 }
@@ -116,6 +125,10 @@ pub struct WaveRow {
 }
 
 /// Finds a wave by id (all digits) or by its exact name.
+///
+/// Wave names are unique per municipality only; a name that several
+/// municipalities use is refused with their ids, so that no command works on
+/// the wrong city's wave.
 #[tracing::instrument(skip(db))]
 pub async fn find(db: &Db, id_or_name: &str) -> StorageResult<Option<WaveRow>> {
     let query = r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
@@ -128,11 +141,110 @@ pub async fn find(db: &Db, id_or_name: &str) -> StorageResult<Option<WaveRow>> {
                 .await?
         }
         Err(_) => {
-            sqlx::query_as(&format!("{query} name = $1"))
-                .bind(id_or_name)
-                .fetch_optional(db)
-                .await?
+            let mut rows: Vec<WaveRow> =
+                sqlx::query_as(&format!("{query} name = $1 order by wave_id"))
+                    .bind(id_or_name)
+                    .fetch_all(db)
+                    .await?;
+            if rows.len() > 1 {
+                let ids: Vec<String> = rows.iter().map(|w| w.wave_id.to_string()).collect();
+                return Err(StorageError::Conflict(format!(
+                    "several municipalities have a wave named \"{id_or_name}\" (ids {}); give the wave id instead",
+                    ids.join(", ")
+                )));
+            }
+            rows.pop()
         }
     };
     Ok(row)
+}
+
+/// Finds a wave of a municipality by its exact name.
+pub async fn find_in_municipality(
+    db: &Db,
+    municipality: MunicipalityId,
+    name: &str,
+) -> StorageResult<Option<WaveRow>> {
+    Ok(sqlx::query_as(
+        r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
+           from wave where municipality_id = $1 and name = $2"#,
+    )
+    .bind(municipality)
+    .bind(name)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The settings of a wave that [`WaveRow`] does not carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaveDetails {
+    /// Surveyed grades, ascending.
+    pub grades: Vec<Grade>,
+    /// The district rule.
+    pub district_rule: DistrictRule,
+}
+
+/// Reads a wave's grades and district rule.
+#[tracing::instrument(skip(db))]
+pub async fn details(db: &Db, wave: WaveId) -> StorageResult<WaveDetails> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("select grades, district_rule from wave where wave_id = $1")
+            .bind(wave)
+            .fetch_optional(db)
+            .await?;
+    let (grades, rule) = row.ok_or_else(|| StorageError::NotFound(format!("wave {wave}")))?;
+    let corrupt = |what: &str| StorageError::Conflict(format!("wave {wave} has invalid {what}"));
+    let mut grades = grades
+        .split(',')
+        .filter(|g| !g.trim().is_empty())
+        .map(Grade::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| corrupt("grades"))?;
+    grades.sort_unstable();
+    Ok(WaveDetails {
+        grades,
+        district_rule: DistrictRule::parse(&rule).ok_or_else(|| corrupt("district rule"))?,
+    })
+}
+
+/// A class as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClassRow {
+    /// Row id.
+    pub class_id: ClassId,
+    /// Grade.
+    pub grade: Grade,
+    /// Pupils enrolled.
+    pub enrolled: u32,
+}
+
+/// Finds a class of a school in a wave by its name, e.g. `8a`.
+#[tracing::instrument(skip(db))]
+pub async fn find_class(
+    db: &Db,
+    wave: WaveId,
+    school: SchoolId,
+    name: &str,
+) -> StorageResult<Option<ClassRow>> {
+    let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        r#"select class_id, grade, enrolled from school_class
+           where wave_id = $1 and school_id = $2 and name = $3"#,
+    )
+    .bind(wave)
+    .bind(school)
+    .bind(name)
+    .fetch_optional(db)
+    .await?;
+    row.map(|(class_id, grade, enrolled)| {
+        let corrupt = || StorageError::Conflict(format!("class {class_id} has invalid data"));
+        Ok(ClassRow {
+            class_id,
+            grade: u8::try_from(grade)
+                .ok()
+                .and_then(|g| Grade::new(g).ok())
+                .ok_or_else(corrupt)?,
+            enrolled: u32::try_from(enrolled).map_err(|_| corrupt())?,
+        })
+    })
+    .transpose()
 }

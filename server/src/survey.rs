@@ -1,0 +1,188 @@
+//! The pupil questionnaire's form posts. Plain HTML forms and redirects, so
+//! the questionnaire works without JavaScript; the pages themselves are
+//! leptos routes (`app::pages::survey`).
+
+use crate::web::AppState;
+use app::domain::access_code::AccessCode;
+use app::domain::questionnaire::{Navigation, parse_page_form};
+use app::pages::survey::{CODE_COOKIE, code_from_cookies};
+use app::storage::access_codes::{self, CodeState};
+use app::storage::drafts::{self, FinishOutcome};
+use app::storage::{Db, geography, instruments};
+use axum::{
+    Form,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn to_start(error: &str) -> Response {
+    Redirect::to(&format!("/befragung?fehler={error}")).into_response()
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "survey request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Interner Fehler / internal error",
+    )
+        .into_response()
+}
+
+/// A tampered or malformed form: nothing was saved.
+fn rejected(message: impl std::fmt::Display) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        format!("Die Eingabe wurde abgelehnt, nichts wurde gespeichert. / Input rejected, nothing was saved: {message}"),
+    )
+        .into_response()
+}
+
+fn with_cookie(mut response: Response, value: &str, max_age: Option<u32>) -> Response {
+    let age = max_age.map_or(String::new(), |a| format!("; Max-Age={a}"));
+    let cookie = format!("{CODE_COOKIE}={value}; Path=/befragung; HttpOnly; SameSite=Strict{age}");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `POST /befragung/start`: a pupil enters a code.
+pub async fn start(
+    State(state): State<AppState>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    let typed = fields
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map_or("", |(_, v)| v.as_str());
+    let Ok(code) = AccessCode::parse(typed) else {
+        return to_start("ungueltig");
+    };
+    let row = match access_codes::lookup(db, &code).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return to_start("unbekannt"),
+        Err(error) => return internal(error),
+    };
+    if row.state == CodeState::Finished {
+        return to_start("benutzt");
+    }
+    match drafts::wave_open_for_class(db, row.class_id).await {
+        Ok(true) => {}
+        Ok(false) => return to_start("geschlossen"),
+        Err(error) => return internal(error),
+    }
+    if row.state == CodeState::Issued {
+        let instrument = match instrument_of_class(db, row.class_id).await {
+            Ok(instrument) => instrument,
+            Err(error) => return internal(error),
+        };
+        if let Err(error) = drafts::start(db, row, &instrument, now()).await {
+            return internal(error);
+        }
+    }
+    let next = match drafts::load(db, row.code_id).await {
+        Ok(Some(draft)) => draft.next_page,
+        Ok(None) => 0,
+        Err(error) => return internal(error),
+    };
+    with_cookie(
+        Redirect::to(&format!("/befragung/fragen?seite={next}")).into_response(),
+        code.as_str(),
+        None,
+    )
+}
+
+async fn instrument_of_class(
+    db: &Db,
+    class_id: i64,
+) -> Result<app::domain::instrument::Instrument, app::storage::StorageError> {
+    let instrument_id: i64 = sqlx::query_scalar(
+        "select w.instrument_id from school_class k join wave w on w.wave_id = k.wave_id where k.class_id = $1",
+    )
+    .bind(class_id)
+    .fetch_one(db)
+    .await?;
+    instruments::load(db, instrument_id).await
+}
+
+/// `POST /befragung/fragen`: a page is saved (and the questionnaire maybe
+/// finished).
+pub async fn save_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    let Some(code) = code_from_cookies(&headers) else {
+        return to_start("sitzung");
+    };
+    let row = match access_codes::lookup(db, &code).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return to_start("unbekannt"),
+        Err(error) => return internal(error),
+    };
+    if row.state == CodeState::Finished {
+        // A retried or double-clicked finish: the response exists once.
+        return with_cookie(
+            Redirect::to("/befragung/danke").into_response(),
+            "",
+            Some(0),
+        );
+    }
+    let draft = match drafts::load(db, row.code_id).await {
+        Ok(Some(draft)) => draft,
+        Ok(None) => {
+            // A concurrent submission may have finished the questionnaire
+            // between the lookup and now: that is a success, not an error.
+            return match access_codes::lookup(db, &code).await {
+                Ok(Some(now)) if now.state == CodeState::Finished => with_cookie(
+                    Redirect::to("/befragung/danke").into_response(),
+                    "",
+                    Some(0),
+                ),
+                Ok(_) => to_start("sitzung"),
+                Err(error) => internal(error),
+            };
+        }
+        Err(error) => return internal(error),
+    };
+    if !draft.wave_open {
+        return to_start("geschlossen");
+    }
+    let instrument = match instruments::load(db, draft.instrument_id).await {
+        Ok(instrument) => instrument,
+        Err(error) => return internal(error),
+    };
+    let districts: Vec<i64> = match geography::districts(db, draft.municipality_id).await {
+        Ok(rows) => rows.into_iter().map(|d| d.district_id).collect(),
+        Err(error) => return internal(error),
+    };
+    let form = match parse_page_form(&instrument, &fields, &districts) {
+        Ok(form) => form,
+        Err(error) => return rejected(error),
+    };
+    match (form.navigation, form.next_page()) {
+        (Navigation::Finish, _) | (_, None) => {
+            match drafts::finish(db, row.code_id, &instrument, &form, now()).await {
+                Ok(FinishOutcome::Stored | FinishOutcome::AlreadyFinished) => with_cookie(
+                    Redirect::to("/befragung/danke").into_response(),
+                    "",
+                    Some(0),
+                ),
+                Err(error) => internal(error),
+            }
+        }
+        (_, Some(next)) => match drafts::save_page(db, &draft, &form, next).await {
+            Ok(()) => Redirect::to(&format!("/befragung/fragen?seite={next}")).into_response(),
+            Err(error) => internal(error),
+        },
+    }
+}

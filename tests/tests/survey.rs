@@ -1,0 +1,325 @@
+//! The pupil questionnaire end to end: a real server, a fresh database set
+//! up through the CLI, headless Chromium and plain HTTP.
+
+use e2e::{Browser, TestServer, count_rows, http_get, http_post_form, open_survey_with_codes};
+use fantoccini::Locator;
+use std::time::Duration;
+
+async fn enter_code(browser: &Browser, server: &TestServer, code: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .goto(&format!("{}/befragung", server.url))
+        .await?;
+    browser
+        .client
+        .find(Locator::Css("#code"))
+        .await?
+        .send_keys(code)
+        .await?;
+    browser
+        .client
+        .find(Locator::Css(".code-form button"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn wait_for_url(browser: &Browser, fragment: &str) -> anyhow::Result<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let url = browser.client.current_url().await?.to_string();
+        if url.contains(fragment) {
+            return Ok(url);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "still at {url}, expected {fragment}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn press(browser: &Browser, action: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .find(Locator::Css(&format!("button[value={action}]")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pupil_answers_closes_the_browser_resumes_and_finishes_once() -> anyhow::Result<()> {
+    let server = TestServer::start()?;
+    let codes = open_survey_with_codes(&server, 2)?;
+    let code = &codes[0];
+
+    // Arrange: a pupil enters the code and answers the first two pages.
+    let browser = Browser::start().await?;
+    enter_code(&browser, &server, code).await?;
+    wait_for_url(&browser, "seite=0").await?;
+    browser
+        .client
+        .find(Locator::Css("#sex-diverse"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .client
+        .find(Locator::Css("fieldset.item input[type=radio][id$='-3']"))
+        .await?
+        .click()
+        .await?;
+    press(&browser, "next").await?;
+    wait_for_url(&browser, "seite=1").await?;
+    browser
+        .client
+        .find(Locator::Css("fieldset.item input[type=radio]"))
+        .await?
+        .click()
+        .await?;
+    press(&browser, "next").await?;
+    wait_for_url(&browser, "seite=2").await?;
+    // Act: the browser is closed (the session cookie is gone).
+    browser.close().await?;
+
+    // Resume in a fresh browser with the same code: back at page 3.
+    let browser = Browser::start().await?;
+    enter_code(&browser, &server, code).await?;
+    wait_for_url(&browser, "seite=2").await?;
+    // The first page kept its answers.
+    browser
+        .client
+        .goto(&format!("{}/befragung/fragen?seite=0", server.url))
+        .await?;
+    let checked = browser
+        .client
+        .find(Locator::Css("#sex-diverse"))
+        .await?
+        .prop("checked")
+        .await?;
+    assert_eq!(checked.as_deref(), Some("true"));
+    press(&browser, "next").await?;
+    wait_for_url(&browser, "seite=1").await?;
+    // Page through to the end and finish.
+    for _ in 0..40 {
+        if browser
+            .client
+            .find(Locator::Css("button[value=finish]"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        let before = browser.client.current_url().await?.to_string();
+        press(&browser, "next").await?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while browser.client.current_url().await?.to_string() == before {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "page did not advance");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    press(&browser, "finish").await?;
+    wait_for_url(&browser, "/befragung/danke").await?;
+
+    // The code cannot start a second questionnaire.
+    enter_code(&browser, &server, code).await?;
+    wait_for_url(&browser, "fehler=benutzt").await?;
+    let message = browser
+        .client
+        .find(Locator::Css("p.error"))
+        .await?
+        .text()
+        .await?;
+    assert!(message.contains("schon benutzt"), "{message}");
+    browser.close().await?;
+
+    // Assert: stored once, anonymous, with its validity flags (answered in
+    // seconds with most pages empty: too fast and too few answers).
+    assert_eq!(
+        count_rows(&server, "select count(*) from response").await?,
+        1
+    );
+    assert_eq!(
+        count_rows(&server, "select count(*) from response_draft").await?,
+        0
+    );
+    assert_eq!(
+        count_rows(
+            &server,
+            "select count(*) from response where sex = 'diverse' and source = 'online'"
+        )
+        .await?,
+        1
+    );
+    assert_eq!(
+        count_rows(
+            &server,
+            "select count(*) from response where validity_flags like '%too_fast%' and validity_flags like '%too_few_answered%'"
+        )
+        .await?,
+        1
+    );
+    assert_eq!(
+        count_rows(
+            &server,
+            "select count(*) from access_code where state = 'finished'"
+        )
+        .await?,
+        1
+    );
+    Ok(())
+}
+
+/// Starts a questionnaire over plain HTTP and returns the cookie.
+async fn start(server: &TestServer, code: &str) -> anyhow::Result<String> {
+    let response = http_post_form(
+        &format!("{}/befragung/start", server.url),
+        &format!("code={code}"),
+        None,
+    )
+    .await?;
+    anyhow::ensure!(response.status == 303, "start answered {}", response.status);
+    let cookie = response.headers["set-cookie"].to_str()?;
+    Ok(cookie.split(';').next().unwrap_or_default().to_string())
+}
+
+#[tokio::test]
+async fn twenty_concurrent_final_submits_store_exactly_one_response() -> anyhow::Result<()> {
+    let server = TestServer::start()?;
+    let codes = open_survey_with_codes(&server, 1)?;
+    let cookie = start(&server, &codes[0]).await?;
+    let last_page = 15; // the demo instrument has 16 pages
+    let url = format!("{}/befragung/fragen", server.url);
+    let submits = (0..20).map(|_| {
+        let (url, cookie) = (url.clone(), cookie.clone());
+        tokio::spawn(async move {
+            http_post_form(
+                &url,
+                &format!("page={last_page}&action=finish"),
+                Some(&cookie),
+            )
+            .await
+        })
+    });
+    for submit in submits.collect::<Vec<_>>() {
+        let response = submit.await??;
+        assert_eq!(response.status, 303, "{}", response.body);
+        assert_eq!(response.headers["location"], "/befragung/danke");
+    }
+    assert_eq!(
+        count_rows(&server, "select count(*) from response").await?,
+        1
+    );
+    assert_eq!(
+        count_rows(&server, "select count(*) from response_draft").await?,
+        0
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_input_is_rejected_precisely_and_changes_nothing() -> anyhow::Result<()> {
+    let server = TestServer::start()?;
+    let codes = open_survey_with_codes(&server, 1)?;
+    let start_url = format!("{}/befragung/start", server.url);
+    let page_url = format!("{}/befragung/fragen", server.url);
+    let location = |r: &e2e::HttpResponse| {
+        r.headers
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+
+    // Codes: malformed and unknown ones are refused.
+    let bad = http_post_form(&start_url, "code=K7M-4QX-9T0", None).await?;
+    assert_eq!(location(&bad), "/befragung?fehler=ungueltig");
+    let unknown = http_post_form(&start_url, "code=222-222-222", None).await?;
+    assert_eq!(location(&unknown), "/befragung?fehler=unbekannt");
+    // No cookie: back to the code form.
+    let no_session = http_post_form(&page_url, "page=0&action=next", None).await?;
+    assert_eq!(location(&no_session), "/befragung?fehler=sitzung");
+
+    let cookie = start(&server, &codes[0]).await?;
+    let draft = || {
+        count_rows(
+            &server,
+            "select count(*) from response_draft where answers = zeroblob(length(answers)) and next_page = 0",
+        )
+    };
+    assert_eq!(draft().await?, 1);
+    // The first item of the first page of the demo instrument.
+    let page = http_get(
+        &format!("{}/befragung/fragen?seite=0", server.url),
+        Some(&cookie),
+    )
+    .await?;
+    assert_eq!(page.status, 200);
+    let first_item = page
+        .body
+        .split("type=\"radio\"")
+        .skip(1)
+        .filter_map(|part| part.split("name=\"").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .find(|name| *name != "sex")
+        .expect("a question on the first page")
+        .to_string();
+
+    for (body, expected) in [
+        (
+            format!("page=0&action=next&{first_item}=9"),
+            "is not an answer option",
+        ),
+        (
+            format!("page=0&action=next&{first_item}=abc"),
+            "is not an answer option",
+        ),
+        (
+            "page=0&action=next&NO_SUCH_ITEM=1".to_string(),
+            "is not a question of this page",
+        ),
+        (
+            "page=0&action=next&sex=alien".to_string(),
+            "is not an answer option",
+        ),
+        ("page=99&action=next".to_string(), "unknown page"),
+        ("page=0&action=teleport".to_string(), "unknown action"),
+        ("page=0&action=finish".to_string(), "last page"),
+        (
+            format!("page=0&action=next&{first_item}=1&{first_item}=2"),
+            "sent twice",
+        ),
+    ] {
+        let response = http_post_form(&page_url, &body, Some(&cookie)).await?;
+        assert_eq!(response.status, 400, "{body}: {}", response.body);
+        assert!(
+            response.body.contains(expected),
+            "{body}: {}",
+            response.body
+        );
+        assert_eq!(draft().await?, 1, "{body} changed the draft");
+    }
+    // A huge body is refused before it is read.
+    let huge = format!("page=0&action=next&{first_item}={}", "1".repeat(1_000_000));
+    let response = http_post_form(&page_url, &huge, Some(&cookie)).await?;
+    assert_eq!(response.status, 413);
+    assert_eq!(draft().await?, 1);
+
+    // A valid page is saved.
+    let ok = http_post_form(
+        &page_url,
+        &format!("page=0&action=next&{first_item}=2"),
+        Some(&cookie),
+    )
+    .await?;
+    assert_eq!(location(&ok), "/befragung/fragen?seite=1");
+    assert_eq!(draft().await?, 0);
+    assert_eq!(
+        count_rows(&server, "select count(*) from response").await?,
+        0
+    );
+    Ok(())
+}

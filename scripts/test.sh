@@ -25,4 +25,4 @@ step "building the front end and server (cargo leptos build)"
 cargo leptos build
 
 step "browser tests (real server, headless Chromium)"
-cargo test -p e2e -- --test-threads=1
+cargo test -p e2e --tests -- --test-threads=1

@@ -1,23 +1,8 @@
 //! The CLI against real SQLite files: demo data, instrument import with
 //! broken files, profile export.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn server(database: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--database")
-        .arg(database)
-        .arg("--log")
-        .arg("warn")
-        .args(args)
-        .output()
-        .expect("the server binary runs")
-}
-
-fn database(dir: &Path) -> String {
-    format!("sqlite://{}/quartier.db", dir.display())
-}
+mod common;
+use common::{database, server};
 
 async fn count(database: &str, table: &str) -> i64 {
     let db = app::storage::connect(database).await.expect("opens");

@@ -4,22 +4,10 @@
 
 use app::domain::instrument::{Instrument, ValidityCheck};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn server(database: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--database")
-        .arg(database)
-        .arg("--log")
-        .arg("warn")
-        .args(args)
-        .output()
-        .expect("the server binary runs")
-}
-
-fn database(dir: &Path) -> String {
-    format!("sqlite://{}/quartier.db", dir.display())
-}
+mod common;
+use common::{database, server};
 
 /// Number of fixed columns before the items.
 const FIXED: usize = app::domain::response_csv::FIXED_COLUMNS.len();

@@ -4,23 +4,10 @@
 
 use app::domain::access_code::AccessCode;
 use std::collections::HashSet;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn server(database: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("--database")
-        .arg(database)
-        .arg("--log")
-        .arg("warn")
-        .args(args)
-        .output()
-        .expect("the server binary runs")
-}
-
-fn database(dir: &Path) -> String {
-    format!("sqlite://{}/quartier.db", dir.display())
-}
+mod common;
+use common::{database, server};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -210,7 +197,7 @@ async fn the_whole_setup_chain_ends_in_printed_codes_and_participation() {
         assert_eq!((row[0].as_str(), row[1].as_str()), (SCHOOL, "8a"));
         let printed = &row[2];
         let code = AccessCode::parse(printed).expect("a valid code");
-        // Printed in the grouped form: XXX-XXX-XXX.
+        // Printed in the grouped form, e.g. K7M-4QX-9TB.
         assert_eq!(&code.to_string(), printed);
         assert_eq!(printed.len(), 11);
         assert!(distinct.insert(code));

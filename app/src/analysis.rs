@@ -2,18 +2,20 @@
 //! pure domain pipeline on it. Server functions and the CLI both call this,
 //! so the page and the CSV export can never disagree.
 
+use crate::domain::aggregate::GroupKey;
 use crate::domain::aggregate::{
     AggregateOptions, Cube, Dimension, aggregate, aggregate_with_plan, exclusion_counts,
     scale_item_matrix,
 };
 use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
-use crate::domain::instrument::{Instrument, OutcomeGroup};
+use crate::domain::instrument::{Instrument, LocalizedText, OutcomeGroup};
 use crate::domain::report::{
     ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
 use crate::domain::scoring::{PupilScores, ScoringPlan};
 use crate::domain::stats::{AlphaEstimate, Proportion, cronbach_alpha};
 use crate::domain::suppression::SuppressionError;
+use crate::domain::trend::{TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend};
 use crate::storage::waves::WaveRow;
 use crate::storage::{Db, StorageError, instruments, responses};
 use std::collections::BTreeMap;
@@ -228,4 +230,88 @@ fn any_present(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
         }
     }
     known.then_some(false)
+}
+
+/// One factor of one group over all waves of a municipality.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendSeries {
+    /// The group.
+    pub key: GroupKey,
+    /// Factor id.
+    pub factor_id: String,
+    /// Factor label.
+    pub factor_label: LocalizedText,
+    /// One entry per wave, oldest first; suppressed or missing waves have
+    /// no figures.
+    pub waves: Vec<TrendWave>,
+}
+
+/// Trends of every group and factor across a municipality's waves. Each
+/// wave's figures come from its privacy-safe profile table, so a suppressed
+/// cell stays suppressed in the trend (it enters as "no data").
+pub async fn municipality_trends(
+    db: &Db,
+    municipality: i64,
+    breakdown: &[Dimension],
+    options: &ReportOptions,
+) -> Result<Vec<TrendSeries>, AnalysisError> {
+    let waves = crate::storage::waves::of_municipality(db, municipality).await?;
+    let mut tables = Vec::with_capacity(waves.len());
+    for wave in &waves {
+        tables.push((
+            wave,
+            wave_profile(db, wave, breakdown, false, options).await?,
+        ));
+    }
+    let versions_of = |table: &ProfileTable| VersionTag {
+        instrument: table.versions.instrument.clone(),
+        cut_points: table.versions.cut_points.clone(),
+        validity_rules: table.versions.validity_rules.clone(),
+    };
+    // A wave where the group or factor has no shown figures enters as n = 0
+    // ("no data"), so every series has one point per wave.
+    let no_data = |index: usize| {
+        let (wave, table) = &tables[index];
+        WavePoint {
+            wave_label: wave.name.clone(),
+            proportion: Proportion { count: 0, n: 0 },
+            versions: versions_of(table),
+        }
+    };
+    let mut series: BTreeMap<(GroupKey, String), (LocalizedText, Vec<WavePoint>)> = BTreeMap::new();
+    for (wave_index, (_, table)) in tables.iter().enumerate() {
+        for group in &table.groups {
+            for (factor, cell) in table.factors.iter().zip(&group.factors) {
+                let entry = series
+                    .entry((group.key, factor.id.clone()))
+                    .or_insert_with(|| (factor.label.clone(), Vec::new()));
+                while entry.1.len() < wave_index {
+                    entry.1.push(no_data(entry.1.len()));
+                }
+                let mut point = no_data(wave_index);
+                if let Some(figures) = &cell.figures {
+                    point.proportion = Proportion {
+                        count: figures.count,
+                        n: figures.n,
+                    };
+                }
+                entry.1.push(point);
+            }
+        }
+    }
+    for (_, points) in series.values_mut() {
+        while points.len() < tables.len() {
+            points.push(no_data(points.len()));
+        }
+    }
+    let trend_options = TrendOptions::default();
+    Ok(series
+        .into_iter()
+        .map(|((key, factor_id), (factor_label, points))| TrendSeries {
+            key,
+            factor_id,
+            factor_label,
+            waves: compute_trend(&points, &trend_options),
+        })
+        .collect())
 }

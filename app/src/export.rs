@@ -175,3 +175,79 @@ fn num(value: Option<f64>) -> String {
 fn sci(value: Option<f64>) -> String {
     value.map_or(String::new(), |v| format!("{v:.4e}"))
 }
+
+/// The header of the trend CSV, in column order.
+pub const TREND_COLUMNS: [&str; 20] = [
+    "district_code",
+    "district",
+    "school",
+    "grade",
+    "sex",
+    "factor",
+    "factor_label",
+    "wave",
+    "n",
+    "percent",
+    "ci_lower",
+    "ci_upper",
+    "change_previous_points",
+    "change_previous_ci_lower",
+    "change_previous_ci_upper",
+    "change_previous_p",
+    "change_previous_significant",
+    "change_first_points",
+    "change_first_p",
+    "comparability_warning",
+];
+
+/// Writes one row per group × factor × wave. Waves without shown figures
+/// (suppressed, or no answers) keep their row with every figure blank.
+pub fn write_trend_csv<W: Write>(
+    out: W,
+    series: &[crate::analysis::TrendSeries],
+    names: &GroupNames,
+    language: &str,
+) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(TREND_COLUMNS)?;
+    for one in series {
+        let (district_code, district, school, grade, sex) = group_columns(&one.key, names);
+        for wave in &one.waves {
+            let shown = wave.proportion.n > 0;
+            let previous = wave.since_previous.as_ref().filter(|_| shown);
+            let first = wave.since_first.as_ref().filter(|_| shown);
+            let warning = previous
+                .and_then(|c| c.comparability_warning.clone())
+                .or_else(|| first.and_then(|c| c.comparability_warning.clone()))
+                .unwrap_or_default();
+            writer.write_record([
+                district_code.clone(),
+                district.clone(),
+                school.clone(),
+                grade.clone(),
+                sex.clone(),
+                one.factor_id.clone(),
+                one.factor_label.get(language).to_string(),
+                wave.wave_label.clone(),
+                if shown {
+                    wave.proportion.n.to_string()
+                } else {
+                    String::new()
+                },
+                num(wave.percent.filter(|_| shown)),
+                num(wave.ci_percent.filter(|_| shown).map(|ci| ci.lower)),
+                num(wave.ci_percent.filter(|_| shown).map(|ci| ci.upper)),
+                num(previous.map(|c| c.difference_points)),
+                num(previous.and_then(|c| c.ci_points).map(|ci| ci.lower)),
+                num(previous.and_then(|c| c.ci_points).map(|ci| ci.upper)),
+                sci(previous.map(|c| c.p_value)),
+                previous.map_or(String::new(), |c| c.significant.to_string()),
+                num(first.map(|c| c.difference_points)),
+                sci(first.map(|c| c.p_value)),
+                warning,
+            ])?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -101,6 +101,26 @@ pub enum Command {
     /// interval, reference, difference, p and adjusted p, elevated flag and
     /// suppression (columns: docs/csv-formats.md).
     ExportProfile(ExportProfileArgs),
+    /// Write every group's factor series over all waves of a municipality as
+    /// CSV: percent with its 95 % interval per wave, and the change since the
+    /// previous and the first wave with interval and p-value. Suppressed
+    /// cells stay empty; a version change between waves is named in
+    /// `comparability_warning`. Example:
+    /// `server export-trend --municipality "Ruhrstadt (Demo)" --by district`
+    ExportTrend {
+        /// The municipality's exact name.
+        #[arg(long)]
+        municipality: String,
+        /// Breakdown, comma-separated from district, school, grade, sex.
+        #[arg(long, default_value = "district", value_delimiter = ',')]
+        by: Vec<String>,
+        /// Minimum valid answers per group (at least 10).
+        #[arg(long, default_value_t = 15)]
+        min_group_size: u64,
+        /// Language of the factor labels (de or en).
+        #[arg(long, default_value = "de")]
+        language: String,
+    },
     /// Write a wave's data quality as CSV: exclusions per validity rule,
     /// Cronbach's alpha with its 95 % interval per scale, and the
     /// non-response share per item.
@@ -589,6 +609,39 @@ pub fn parse_breakdown(names: &[String]) -> anyhow::Result<Vec<Dimension>> {
         dimensions.push(dimension);
     }
     Ok(dimensions)
+}
+
+/// `export-trend`.
+pub async fn export_trend(
+    db: &Db,
+    municipality: &str,
+    by: &[String],
+    min_group_size: u64,
+    language: &str,
+) -> anyhow::Result<()> {
+    let breakdown = parse_breakdown(by)?;
+    let row = storage::geography::find_municipality(db, municipality)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no municipality named \"{municipality}\""))?;
+    let options = ReportOptions {
+        min_group_size: MinGroupSize::new(min_group_size)?,
+        ..ReportOptions::default()
+    };
+    let series =
+        app::analysis::municipality_trends(db, row.municipality_id, &breakdown, &options).await?;
+    let names = GroupNames {
+        districts: storage::geography::districts(db, row.municipality_id)
+            .await?
+            .into_iter()
+            .map(|d| (d.district_id, (d.code, d.name)))
+            .collect(),
+        schools: storage::geography::schools(db, row.municipality_id)
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    app::export::write_trend_csv(std::io::stdout().lock(), &series, &names, language)?;
+    Ok(())
 }
 
 /// `export-profile`.

@@ -49,6 +49,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Participation(args) => setup::participation(&db, &args).await,
         Command::ExportProfile(args) => cli::export_profile(&db, &args).await,
+        Command::ExportTrend {
+            municipality,
+            by,
+            min_group_size,
+            language,
+        } => cli::export_trend(&db, &municipality, &by, min_group_size, &language).await,
         Command::ExportQuality { wave } => cli::export_quality(&db, &wave).await,
         Command::ImportResponses(args) => responses_csv::import(&db, &args).await,
         Command::ExportResponses(args) => responses_csv::export(&db, &args).await,

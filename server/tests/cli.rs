@@ -326,3 +326,51 @@ async fn export_profile_compares_with_imported_norms() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("line 2"));
 }
+
+#[tokio::test]
+async fn export_trend_shows_the_planted_fall_of_family_conflict_in_nordstadt() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    assert!(server(&db, &["demo"]).status.success());
+
+    let output = server(&db, &["export-trend", "--municipality", "Ruhrstadt (Demo)"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        app::export::TREND_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let instrument = app::domain::instrument::Instrument::from_toml_str(
+        include_str!("../../instruments/demo-ctc.toml"),
+        "demo",
+    )
+    .unwrap();
+    let factors = app::domain::report::profile_factors(&instrument).len();
+    // City total and 10 districts, each factor, two waves.
+    assert_eq!(rows.len(), 11 * factors * 2);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let series: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| &r[column("district_code")] == "NORD" && &r[column("factor")] == "fam_conflict")
+        .collect();
+    assert_eq!(series.len(), 2);
+    // The first wave has no change; the second a significant fall whose
+    // interval lies below zero.
+    assert_eq!(&series[0][column("change_previous_points")], "");
+    let change: f64 = series[1][column("change_previous_points")].parse().unwrap();
+    let upper: f64 = series[1][column("change_previous_ci_upper")]
+        .parse()
+        .unwrap();
+    assert!(change < 0.0 && upper < 0.0, "{change} {upper}");
+    assert_eq!(&series[1][column("change_previous_significant")], "true");
+
+    let unknown = server(&db, &["export-trend", "--municipality", "Atlantis"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no municipality named"));
+}

@@ -248,3 +248,14 @@ pub async fn find_class(
     })
     .transpose()
 }
+
+/// All waves of a municipality, oldest first.
+pub async fn of_municipality(db: &Db, municipality: MunicipalityId) -> StorageResult<Vec<WaveRow>> {
+    Ok(sqlx::query_as(
+        r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
+           from wave where municipality_id = $1 order by opens_on, wave_id"#,
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?)
+}

@@ -144,12 +144,10 @@ const WAVES: [DemoWave; 2] = [
 
 /// Loads the demo data unless the demo city exists already.
 pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
-    let exists: Option<i64> =
-        sqlx::query_scalar("select municipality_id from municipality where name = $1")
-            .bind(MUNICIPALITY)
-            .fetch_optional(db)
-            .await?;
-    if exists.is_some() {
+    if geography::find_municipality(db, MUNICIPALITY)
+        .await?
+        .is_some()
+    {
         println!("demo data already loaded ({MUNICIPALITY}); nothing changed");
         return Ok(());
     }

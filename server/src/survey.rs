@@ -104,13 +104,7 @@ async fn instrument_of_class(
     db: &Db,
     class_id: i64,
 ) -> Result<app::domain::instrument::Instrument, app::storage::StorageError> {
-    let instrument_id: i64 = sqlx::query_scalar(
-        "select w.instrument_id from school_class k join wave w on w.wave_id = k.wave_id where k.class_id = $1",
-    )
-    .bind(class_id)
-    .fetch_one(db)
-    .await?;
-    instruments::load(db, instrument_id).await
+    instruments::load(db, drafts::instrument_of_class(db, class_id).await?).await
 }
 
 /// `POST /befragung/fragen`: a page is saved (and the questionnaire maybe

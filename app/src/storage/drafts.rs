@@ -108,6 +108,16 @@ pub async fn load(db: &Db, code_id: CodeId) -> StorageResult<Option<Draft>> {
     ))
 }
 
+/// The instrument version pupils of a class answer (their wave's).
+pub async fn instrument_of_class(db: &Db, class_id: i64) -> StorageResult<i64> {
+    Ok(sqlx::query_scalar(
+        "select w.instrument_id from school_class k join wave w on w.wave_id = k.wave_id where k.class_id = $1",
+    )
+    .bind(class_id)
+    .fetch_one(db)
+    .await?)
+}
+
 /// Whether the wave of a class is open today.
 pub async fn wave_open_for_class(db: &Db, class_id: i64) -> StorageResult<bool> {
     Ok(sqlx::query_scalar(

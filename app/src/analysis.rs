@@ -315,3 +315,15 @@ pub async fn municipality_trends(
         })
         .collect())
 }
+
+/// The breakdown every results page uses. One breakdown for all pages means
+/// one suppression pattern: a cell hidden on the profile is hidden in the
+/// comparison and the CSV too.
+pub const PAGE_BREAKDOWN: [Dimension; 3] = [Dimension::District, Dimension::Grade, Dimension::Sex];
+
+/// The profile table behind the results pages and their CSV downloads:
+/// [`PAGE_BREAKDOWN`], valid questionnaires only, default options (k = 15,
+/// city total as reference).
+pub async fn page_profile(db: &Db, wave: &WaveRow) -> Result<ProfileTable, AnalysisError> {
+    wave_profile(db, wave, &PAGE_BREAKDOWN, false, &ReportOptions::default()).await
+}

@@ -1,12 +1,18 @@
 //! The application shell and the router.
 
 use crate::i18n::*;
+use crate::pages::account::{AccountMenu, OverviewPage, SignInPage};
+use crate::pages::comparison::ComparisonPage;
+use crate::pages::monitoring::{ParticipationPage, QualityPage};
+use crate::pages::priorities::PrioritiesPage;
+use crate::pages::profile::ProfilePage;
 use crate::pages::survey::{SurveyDone, SurveyQuestions, SurveyStart};
+use crate::pages::trends::TrendPage;
 use crate::pages::{home::HomePage, not_found::NotFound};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -64,7 +70,9 @@ fn Layout() -> impl IntoView {
                 <nav aria-label=move || t_string!(i18n, nav_home)>
                     <a href="/">{t!(i18n, nav_home)}</a>
                     <a href="/befragung">{t!(i18n, survey_title)}</a>
+                    <a href="/uebersicht">{t!(i18n, nav_results)}</a>
                 </nav>
+                <AccountMenu />
                 <crate::components::language_switch::LanguageSwitch />
             </header>
             <main id="main">
@@ -78,6 +86,41 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=(StaticSegment("befragung"), StaticSegment("danke"))
                         view=SurveyDone
+                    />
+                    // Results pages render completely on the server (async
+                    // mode): readable without JavaScript, and a refusal
+                    // answers with its real status code.
+                    <Route path=StaticSegment("anmelden") view=SignInPage />
+                    <Route path=StaticSegment("uebersicht") view=OverviewPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("profil"), ParamSegment("wave"), ParamSegment("district"))
+                        view=ProfilePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("vergleich"), ParamSegment("wave"))
+                        view=ComparisonPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("trend"), ParamSegment("municipality"), ParamSegment("district"))
+                        view=TrendPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("prioritaeten"), ParamSegment("municipality"))
+                        view=PrioritiesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("qualitaet"), ParamSegment("wave"))
+                        view=QualityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("teilnahme"), ParamSegment("wave"))
+                        view=ParticipationPage
+                        ssr=SsrMode::Async
                     />
                 </Routes>
             </main>

@@ -19,7 +19,10 @@ pub enum AppError {
     /// The thing asked for does not exist (or is not visible to this user).
     #[error("not found")]
     NotFound,
-    /// No session, or the session's role does not allow this.
+    /// No session: sign in first.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// The session's role or scope does not allow this.
     #[error("not allowed")]
     Forbidden,
     /// Something failed on the server; details are in the server log.

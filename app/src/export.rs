@@ -251,3 +251,88 @@ pub fn write_trend_csv<W: Write>(
     writer.flush()?;
     Ok(())
 }
+
+/// The columns of the `participation` CSV.
+pub const PARTICIPATION_COLUMNS: [&str; 9] = [
+    "school",
+    "class",
+    "grade",
+    "enrolled",
+    "codes_issued",
+    "codes_started",
+    "codes_finished",
+    "responses",
+    "excluded",
+];
+
+/// Writes the participation report (see `server participation --help`).
+pub fn write_participation_csv(
+    out: impl Write,
+    rows: &[crate::domain::participation::ParticipationRow],
+) -> Result<(), csv::Error> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(PARTICIPATION_COLUMNS)?;
+    let all = || "ALL".to_string();
+    for row in rows {
+        csv.write_record([
+            row.school.clone().unwrap_or_else(all),
+            row.class.clone().unwrap_or_else(all),
+            row.grade.map_or_else(all, |g| g.to_string()),
+            row.enrolled.to_string(),
+            row.issued.to_string(),
+            row.started.to_string(),
+            row.finished.to_string(),
+            row.responses.to_string(),
+            row.excluded.map_or(String::new(), |e| e.to_string()),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+/// Writes a wave's quality report: one row per section and id (responses,
+/// exclusions per rule, Cronbach's alpha per scale, item non-response).
+pub fn write_quality_csv<W: Write>(
+    out: W,
+    report: &crate::analysis::QualityReport,
+) -> Result<(), csv::Error> {
+    let mut out = csv::Writer::from_writer(out);
+    out.write_record(["section", "id", "n", "value", "ci_lower", "ci_upper"])?;
+    let n = report.responses.to_string();
+    out.write_record(["responses", "all", &n, &n, "", ""])?;
+    out.write_record([
+        "responses",
+        "excluded",
+        &n,
+        &report.excluded.to_string(),
+        "",
+        "",
+    ])?;
+    for (rule, count) in &report.exclusions_by_rule {
+        out.write_record(["exclusions", rule, &n, &count.to_string(), "", ""])?;
+    }
+    for (scale, alpha) in &report.alpha {
+        let (n, value, lower, upper) = alpha.as_ref().map_or_else(Default::default, |a| {
+            (
+                a.n.to_string(),
+                format!("{:.3}", a.alpha),
+                a.ci95
+                    .map_or(String::new(), |ci| format!("{:.3}", ci.lower)),
+                a.ci95
+                    .map_or(String::new(), |ci| format!("{:.3}", ci.upper)),
+            )
+        });
+        out.write_record(["cronbach_alpha", scale, &n, &value, &lower, &upper])?;
+    }
+    for (item, missing) in &report.item_missing {
+        let (n, share) = missing.map_or_else(Default::default, |p| {
+            (
+                p.n.to_string(),
+                p.estimate().map_or(String::new(), |e| format!("{e:.4}")),
+            )
+        });
+        out.write_record(["item_missing_share", item, &n, &share, "", ""])?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -18,6 +18,8 @@ pub use i18n_generated::i18n;
 #[cfg(feature = "ssr")]
 pub mod analysis;
 pub mod app;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
 pub mod domain;
 pub mod error;

@@ -57,6 +57,9 @@ pub enum Command {
         /// Path of the instrument file.
         file: PathBuf,
     },
+    /// Accounts of coordinators, trainers and staff: `user add`, `user reset`.
+    #[command(subcommand)]
+    User(crate::accounts::UserCommand),
     /// Municipalities (Kommunen): `municipality add`.
     #[command(subcommand)]
     Municipality(MunicipalityCommand),
@@ -263,6 +266,11 @@ pub struct ServeArgs {
     /// `cargo leptos build` writes.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+    /// Mark session cookies `Secure` (browsers then send them over HTTPS
+    /// only). Set this whenever Quartier is reached over HTTPS, i.e. in
+    /// every deployment beyond a local test.
+    #[arg(long, env = "QUARTIER_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 impl Default for ServeArgs {
@@ -270,6 +278,7 @@ impl Default for ServeArgs {
         ServeArgs {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             site_root: PathBuf::from("target/site"),
+            secure_cookies: false,
         }
     }
 }
@@ -705,44 +714,7 @@ async fn wave(db: &Db, id_or_name: &str) -> anyhow::Result<storage::waves::WaveR
 pub async fn export_quality(db: &Db, wave_name: &str) -> anyhow::Result<()> {
     let wave = wave(db, wave_name).await?;
     let report = app::analysis::wave_quality(db, &wave).await?;
-    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-    out.write_record(["section", "id", "n", "value", "ci_lower", "ci_upper"])?;
-    let n = report.responses.to_string();
-    out.write_record(["responses", "all", &n, &n, "", ""])?;
-    out.write_record([
-        "responses",
-        "excluded",
-        &n,
-        &report.excluded.to_string(),
-        "",
-        "",
-    ])?;
-    for (rule, count) in &report.exclusions_by_rule {
-        out.write_record(["exclusions", rule, &n, &count.to_string(), "", ""])?;
-    }
-    for (scale, alpha) in &report.alpha {
-        let (n, value, lower, upper) = alpha.as_ref().map_or_else(Default::default, |a| {
-            (
-                a.n.to_string(),
-                format!("{:.3}", a.alpha),
-                a.ci95
-                    .map_or(String::new(), |ci| format!("{:.3}", ci.lower)),
-                a.ci95
-                    .map_or(String::new(), |ci| format!("{:.3}", ci.upper)),
-            )
-        });
-        out.write_record(["cronbach_alpha", scale, &n, &value, &lower, &upper])?;
-    }
-    for (item, missing) in &report.item_missing {
-        let (n, share) = missing.map_or_else(Default::default, |p| {
-            (
-                p.n.to_string(),
-                p.estimate().map_or(String::new(), |e| format!("{e:.4}")),
-            )
-        });
-        out.write_record(["item_missing_share", item, &n, &share, "", ""])?;
-    }
-    out.flush()?;
+    app::export::write_quality_csv(std::io::stdout().lock(), &report)?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 
 use crate::cli::DemoArgs;
 use anyhow::Context;
+use app::domain::access::Role;
 use app::domain::instrument::{Instrument, ScaleKind, ValidityCheck};
 use app::domain::respondent::{Grade, Sex};
 use app::domain::validity::flagging_rules;
@@ -215,12 +216,76 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
             batch.len()
         );
     }
+    let first_school = schools.first().map(|(id, _)| *id);
+    demo_accounts(db, municipality, first_school).await?;
     println!(
         "demo data loaded: {MUNICIPALITY} with {} districts, {} schools, {} waves, {total} questionnaires",
         districts.len(),
         schools.len(),
         WAVES.len()
     );
+    println!("demo accounts (password for all: {DEMO_PASSWORD}):");
+    for (email, _, role) in DEMO_ACCOUNTS {
+        println!("  {email:<32} {role}");
+    }
+    Ok(())
+}
+
+/// The password of every demo account. Demo data only: a real installation
+/// creates its accounts with `server user add`.
+pub const DEMO_PASSWORD: &str = "quartier-demo";
+
+/// Demo accounts: one per role, all for the demo city.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role); 5] = [
+    ("admin@quartier.example", "Admin (Demo)", Role::Admin),
+    (
+        "region@quartier.example",
+        "Regionalstelle (Demo)",
+        Role::Regional,
+    ),
+    (
+        "koordination@ruhrstadt.example",
+        "Koordination Ruhrstadt (Demo)",
+        Role::Coordinator,
+    ),
+    (
+        "schule@ruhrstadt.example",
+        "Schulkontakt (Demo)",
+        Role::SchoolContact,
+    ),
+    (
+        "training@ruhrstadt.example",
+        "CTC-Training (Demo)",
+        Role::Trainer,
+    ),
+];
+
+async fn demo_accounts(db: &Db, municipality: i64, school: Option<i64>) -> anyhow::Result<()> {
+    let region = geography::find_region(db, REGION).await?;
+    // One hash for all five: argon2 is deliberately slow.
+    let hash = app::auth::hash_password(DEMO_PASSWORD)?;
+    for (email, name, role) in DEMO_ACCOUNTS {
+        let supported = [municipality];
+        app::storage::users::create(
+            db,
+            &app::storage::users::NewUser {
+                email,
+                display_name: name,
+                password_hash: &hash,
+                role,
+                region_id: (role == Role::Regional).then_some(region).flatten(),
+                municipality_id: matches!(role, Role::Coordinator | Role::SchoolContact)
+                    .then_some(municipality),
+                school_id: (role == Role::SchoolContact).then_some(school).flatten(),
+                supported_municipalities: if role == Role::Trainer {
+                    &supported
+                } else {
+                    &[]
+                },
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! `server`: Quartier's single binary. Serves the web app and carries the
 //! command line tools that municipal IT uses for set-up and data exchange.
 
+mod accounts;
 mod cli;
 mod demo;
+mod downloads;
 mod responses_csv;
 mod setup;
 mod survey;
@@ -37,6 +39,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::load(&db, &args).await,
         Command::ImportInstrument { file } => cli::import_instrument(&db, &file).await,
+        Command::User(accounts::UserCommand::Add(args)) => accounts::user_add(&db, &args).await,
+        Command::User(accounts::UserCommand::Reset(args)) => accounts::user_reset(&db, &args).await,
         Command::Municipality(cli::MunicipalityCommand::Add(args)) => {
             setup::municipality_add(&db, &args).await
         }

@@ -12,7 +12,7 @@ use crate::cli::{
     ParticipationArgs, SchoolAddArgs, WaveCreateArgs,
 };
 use anyhow::{Context, anyhow, bail};
-use app::domain::participation::{ExcludedFigures, ParticipationRow, participation_table};
+use app::domain::participation::{ExcludedFigures, participation_table};
 use app::domain::respondent::Grade;
 use app::domain::suppression::MinGroupSize;
 use app::storage::geography::{self, MunicipalityRow, SchoolRow};
@@ -394,19 +394,6 @@ fn create_private_file(path: &Path) -> anyhow::Result<std::fs::File> {
 
 // ---- participation ---------------------------------------------------------
 
-/// The columns of the `participation` CSV.
-pub const PARTICIPATION_COLUMNS: [&str; 9] = [
-    "school",
-    "class",
-    "grade",
-    "enrolled",
-    "codes_issued",
-    "codes_started",
-    "codes_finished",
-    "responses",
-    "excluded",
-];
-
 /// `participation`.
 pub async fn participation(db: &Db, args: &ParticipationArgs) -> anyhow::Result<()> {
     let wave = wave(db, &args.wave).await?;
@@ -423,9 +410,9 @@ pub async fn participation(db: &Db, args: &ParticipationArgs) -> anyhow::Result<
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            write_participation(std::io::BufWriter::new(file), &rows)?;
+            app::export::write_participation_csv(std::io::BufWriter::new(file), &rows)?;
         }
-        None => write_participation(std::io::stdout().lock(), &rows)?,
+        None => app::export::write_participation_csv(std::io::stdout().lock(), &rows)?,
     }
     if !closed {
         eprintln!(
@@ -433,27 +420,6 @@ pub async fn participation(db: &Db, args: &ParticipationArgs) -> anyhow::Result<
             wave.closes_on
         );
     }
-    Ok(())
-}
-
-fn write_participation(out: impl Write, rows: &[ParticipationRow]) -> anyhow::Result<()> {
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(PARTICIPATION_COLUMNS)?;
-    let all = || "ALL".to_string();
-    for row in rows {
-        csv.write_record([
-            row.school.clone().unwrap_or_else(all),
-            row.class.clone().unwrap_or_else(all),
-            row.grade.map_or_else(all, |g| g.to_string()),
-            row.enrolled.to_string(),
-            row.issued.to_string(),
-            row.started.to_string(),
-            row.finished.to_string(),
-            row.responses.to_string(),
-            row.excluded.map_or(String::new(), |e| e.to_string()),
-        ])?;
-    }
-    csv.flush()?;
     Ok(())
 }
 

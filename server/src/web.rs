@@ -26,14 +26,21 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The database pool.
     pub db: Db,
+    /// Whether cookies get the `Secure` flag.
+    pub secure_cookies: SecureCookies,
 }
+
+/// Whether session cookies carry the `Secure` flag (on behind HTTPS).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SecureCookies(pub bool);
 
 /// Builds the complete router. Separate from [`serve`] so tests can drive it
 /// in-process.
-pub fn router(db: Db, leptos_options: LeptosOptions) -> Router {
+pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCookies) -> Router {
     let state = AppState {
         leptos_options: leptos_options.clone(),
         db: db.clone(),
+        secure_cookies,
     };
     let routes = generate_route_list(App);
     Router::new()
@@ -41,6 +48,18 @@ pub fn router(db: Db, leptos_options: LeptosOptions) -> Router {
         .route("/language/{locale}", get(switch_language))
         .route("/befragung/start", post(crate::survey::start))
         .route("/befragung/fragen", post(crate::survey::save_page))
+        .route("/anmelden", post(crate::accounts::sign_in))
+        .route("/abmelden", post(crate::accounts::sign_out))
+        .route("/prioritaeten", post(crate::accounts::record_priorities))
+        .route("/api/csv/profile", get(crate::downloads::profile))
+        .route("/api/csv/comparison", get(crate::downloads::comparison))
+        .route("/api/csv/trend", get(crate::downloads::trend))
+        .route("/api/csv/quality", get(crate::downloads::quality))
+        .route(
+            "/api/csv/participation",
+            get(crate::downloads::participation),
+        )
+        .route("/api/csv/priorities", get(crate::downloads::priorities))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -55,6 +74,7 @@ pub fn router(db: Db, leptos_options: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(crate::accounts::check_origin))
         // The span carries the route pattern, never the concrete URI: a URI
         // may hold an access code, and the access log must not.
         .layer(
@@ -90,9 +110,17 @@ pub async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to learn the port when binding port 0.
     println!("listening on http://{addr}");
-    axum::serve(listener, router(db.clone(), options))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    if !args.secure_cookies && !addr.ip().is_loopback() {
+        tracing::warn!(
+            "serving beyond localhost without --secure-cookies: put Quartier behind HTTPS and set it"
+        );
+    }
+    axum::serve(
+        listener,
+        router(db.clone(), options, SecureCookies(args.secure_cookies)),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     db.close().await;
     tracing::info!("shut down");
     Ok(())

@@ -121,6 +121,58 @@ impl TestServer {
         &self.database_url
     }
 
+    /// Runs a CLI command against the server's database with `stdin` as its
+    /// standard input (e.g. a password for `user add --password-stdin`);
+    /// fails with the command's stderr if it fails.
+    pub fn cli_with_stdin(&self, args: &[&str], stdin: &str) -> Result<()> {
+        use std::io::Write;
+        let mut child = Command::new(server_binary()?)
+            .arg("--database")
+            .arg(&self.database_url)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        child
+            .stdin
+            .take()
+            .context("stdin")?
+            .write_all(stdin.as_bytes())?;
+        let output = child.wait_with_output()?;
+        if !output.status.success() {
+            bail!(
+                "server {args:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    /// Signs in over plain HTTP and returns the `Cookie` header value of the
+    /// new session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<String> {
+        let body = format!(
+            "email={}&password={}&next=",
+            email.replace('@', "%40"),
+            password
+        );
+        let response = http_post_form(&format!("{}/anmelden", self.url), &body, None).await?;
+        if response.status != 303 {
+            bail!("sign-in answered {}", response.status);
+        }
+        let cookie = response
+            .headers
+            .get(http::header::SET_COOKIE)
+            .context("sign-in set no cookie")?
+            .to_str()?;
+        let pair = cookie.split(';').next().context("cookie")?;
+        if !pair.starts_with("quartier_session=") {
+            bail!("unexpected cookie {cookie}");
+        }
+        Ok(pair.to_string())
+    }
+
     /// Runs a CLI command against the server's database.
     pub fn cli(&self, args: &[&str]) -> Result<std::process::Output> {
         Ok(Command::new(server_binary()?)
@@ -216,6 +268,44 @@ impl Browser {
             .await
             .context("the page did not hydrate within 30 s")?;
         Ok(())
+    }
+
+    /// Signs in through the sign-in form, like a user.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) -> Result<()> {
+        self.open_hydrated(&format!("{base}/anmelden")).await?;
+        self.client
+            .find(Locator::Css("#email"))
+            .await?
+            .send_keys(email)
+            .await?;
+        self.client
+            .find(Locator::Css("#password"))
+            .await?
+            .send_keys(password)
+            .await?;
+        self.client
+            .find(Locator::Css("form.stacked-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("a.account-name"))
+            .await
+            .context("sign-in did not lead to a signed-in page")?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the visible page as `target/e2e-artifacts/{name}.png`
+    /// (CI keeps that directory as an artifact) and returns its path.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let dir = target_dir().join("e2e-artifacts");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
     }
 
     /// Ends the WebDriver session and chromedriver.

@@ -6,11 +6,13 @@
 //! caller names. Everything compiles for both the server and the wasm bundle
 //! and is unit-tested directly.
 
+pub mod access;
 pub mod access_code;
 pub mod aggregate;
 pub mod calibration;
 pub mod instrument;
 pub mod participation;
+pub mod priorities;
 pub mod profile;
 pub mod questionnaire;
 pub mod report;

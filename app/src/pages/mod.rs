@@ -1,5 +1,12 @@
 //! One module per page.
 
+pub mod account;
+pub mod common;
+pub mod comparison;
 pub mod home;
+pub mod monitoring;
 pub mod not_found;
+pub mod priorities;
+pub mod profile;
 pub mod survey;
+pub mod trends;

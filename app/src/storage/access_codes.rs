@@ -182,6 +182,17 @@ type ParticipationRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
 /// them into the protected report.
 #[tracing::instrument(skip(db))]
 pub async fn participation(db: &Db, wave: WaveId) -> StorageResult<Vec<ClassParticipation>> {
+    participation_of(db, wave, None).await
+}
+
+/// [`participation`] of one school only (`Some`), or of all (`None`): a
+/// school contact's page must not even read the other schools' counts.
+#[tracing::instrument(skip(db))]
+pub async fn participation_of(
+    db: &Db,
+    wave: WaveId,
+    school: Option<i64>,
+) -> StorageResult<Vec<ClassParticipation>> {
     let rows: Vec<ParticipationRow> = sqlx::query_as(
         r#"select s.name, c.name, c.grade, c.enrolled,
               (select count(*) from access_code a where a.class_id = c.class_id),
@@ -194,10 +205,11 @@ pub async fn participation(db: &Db, wave: WaveId) -> StorageResult<Vec<ClassPart
                 where r.class_id = c.class_id and r.validity_flags <> '')
            from school_class c
            join school s on s.school_id = c.school_id
-           where c.wave_id = $1
+           where c.wave_id = $1 and ($2 is null or c.school_id = $2)
            order by s.name, c.grade, c.name"#,
     )
     .bind(wave)
+    .bind(school)
     .fetch_all(db)
     .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);

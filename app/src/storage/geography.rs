@@ -184,3 +184,83 @@ pub async fn school_rows(db: &Db, municipality: MunicipalityId) -> StorageResult
     .fetch_all(db)
     .await?)
 }
+
+/// A municipality with the ids the access policy needs.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct MunicipalityScopeRow {
+    /// Row id.
+    pub municipality_id: MunicipalityId,
+    /// Name.
+    pub name: String,
+    /// Its region's id, if any.
+    pub region_id: Option<i64>,
+}
+
+impl MunicipalityScopeRow {
+    /// The access-policy scope of the whole municipality.
+    pub fn scope(&self) -> crate::domain::access::Scope {
+        crate::domain::access::Scope::municipality(self.municipality_id, self.region_id)
+    }
+}
+
+/// Every municipality, ordered by name.
+pub async fn all_municipalities(db: &Db) -> StorageResult<Vec<MunicipalityScopeRow>> {
+    Ok(
+        sqlx::query_as("select municipality_id, name, region_id from municipality order by name")
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// One municipality by id.
+pub async fn municipality(
+    db: &Db,
+    municipality: MunicipalityId,
+) -> StorageResult<Option<MunicipalityScopeRow>> {
+    Ok(sqlx::query_as(
+        "select municipality_id, name, region_id from municipality where municipality_id = $1",
+    )
+    .bind(municipality)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// The id of the region with this exact name.
+pub async fn find_region(db: &Db, name: &str) -> StorageResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("select region_id from region where name = $1")
+            .bind(name)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// A school by id with its municipality, if it exists.
+pub async fn school_municipality(
+    db: &Db,
+    school: SchoolId,
+) -> StorageResult<Option<(String, MunicipalityId)>> {
+    Ok(sqlx::query_as(
+        r#"select s.name, d.municipality_id from school s
+           join district d on d.district_id = s.district_id where s.school_id = $1"#,
+    )
+    .bind(school)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Finds a school of a municipality by its exact name.
+pub async fn find_school(
+    db: &Db,
+    municipality: MunicipalityId,
+    name: &str,
+) -> StorageResult<Option<SchoolId>> {
+    Ok(sqlx::query_scalar(
+        r#"select s.school_id from school s join district d on d.district_id = s.district_id
+           where d.municipality_id = $1 and s.name = $2 order by s.school_id limit 1"#,
+    )
+    .bind(municipality)
+    .bind(name)
+    .fetch_optional(db)
+    .await?)
+}

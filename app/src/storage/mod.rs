@@ -9,8 +9,10 @@ pub mod access_codes;
 pub mod drafts;
 pub mod geography;
 pub mod instruments;
+pub mod priorities;
 pub mod responses;
 pub mod status;
+pub mod users;
 pub mod waves;
 
 use crate::error::AppError;

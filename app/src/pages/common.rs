@@ -1,0 +1,158 @@
+//! Pieces every signed-in page uses: the error notice, the language of the
+//! request, short bilingual texts, and (server only) loading a wave with
+//! its access scope.
+
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+
+/// German or English text by language code. Used for texts that are built
+/// together with data (chart legends, notes); fixed UI texts come from the
+/// locale files.
+pub fn de_en(language: &str, de: &str, en: &str) -> String {
+    if language == "en" { en } else { de }.to_string()
+}
+
+/// The current UI language as a code (`de`, `en`).
+pub fn language_code(locale: Locale) -> String {
+    locale.to_string()
+}
+
+/// A designed page for a failed load: sign in, not allowed, not found, or
+/// a server error. The HTTP status was set by the server function.
+#[component]
+pub fn ErrorNotice(error: AppError, language: String) -> impl IntoView {
+    let (title, text, sign_in) = match &error {
+        AppError::Unauthenticated => (
+            de_en(&language, "Bitte anmelden", "Please sign in"),
+            de_en(
+                &language,
+                "Diese Seite zeigt Ergebnisse der Befragung und ist nur nach der Anmeldung sichtbar.",
+                "This page shows survey results and is visible only after signing in.",
+            ),
+            true,
+        ),
+        AppError::Forbidden => (
+            de_en(&language, "Keine Berechtigung", "Not allowed"),
+            de_en(
+                &language,
+                "Ihr Konto hat keinen Zugriff auf diese Daten. Ergebnisse sind nur für die eigene Kommune (bzw. die eigene Region oder betreute Kommunen) sichtbar; Schulkontakte sehen nur die Teilnahme ihrer Schule.",
+                "Your account has no access to this data. Results are visible only for your own municipality (or region, or the municipalities you support); school contacts see only their school's participation.",
+            ),
+            false,
+        ),
+        AppError::NotFound => (
+            de_en(&language, "Nicht gefunden", "Not found"),
+            de_en(
+                &language,
+                "Diese Welle, diesen Stadtteil oder diese Kommune gibt es nicht.",
+                "This wave, district or municipality does not exist.",
+            ),
+            false,
+        ),
+        AppError::InvalidInput(message) => (
+            de_en(&language, "Ungültige Eingabe", "Invalid input"),
+            message.clone(),
+            false,
+        ),
+        _ => (
+            de_en(&language, "Fehler", "Error"),
+            de_en(
+                &language,
+                "Die Daten konnten nicht geladen werden. Bitte später erneut versuchen.",
+                "The data could not be loaded. Please try again later.",
+            ),
+            false,
+        ),
+    };
+    view! {
+        <div class="notice error" role="alert">
+            <h1>{title}</h1>
+            <p>{text}</p>
+            {sign_in.then(|| view! {
+                <p><a class="button" href="/anmelden">{de_en(&language, "Zur Anmeldung", "Sign in")}</a></p>
+            })}
+        </div>
+    }
+}
+
+/// A wave with its municipality and the scope the access policy checks.
+#[cfg(feature = "ssr")]
+pub struct ScopedWave {
+    /// The wave.
+    pub wave: crate::storage::waves::WaveRow,
+    /// Its municipality.
+    pub municipality: crate::storage::geography::MunicipalityScopeRow,
+}
+
+/// Loads a wave and checks that the signed-in user may do `action` in its
+/// municipality (401/403 otherwise, 404 for an unknown wave).
+#[cfg(feature = "ssr")]
+pub async fn scoped_wave(
+    db: &crate::storage::Db,
+    wave_id: i64,
+    action: crate::domain::access::Action,
+) -> Result<(ScopedWave, crate::domain::access::Principal), AppError> {
+    // Sign-in is checked before existence, so strangers cannot probe ids.
+    crate::auth::require_signed_in().await?;
+    let Some(wave) = crate::storage::waves::find(db, &wave_id.to_string()).await? else {
+        set_status(http::StatusCode::NOT_FOUND);
+        return Err(AppError::NotFound);
+    };
+    let municipality = crate::storage::geography::municipality(db, wave.municipality_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let principal = crate::auth::require(action, &municipality.scope()).await?;
+    Ok((ScopedWave { wave, municipality }, principal))
+}
+
+/// Loads a municipality and checks the action like [`scoped_wave`].
+#[cfg(feature = "ssr")]
+pub async fn scoped_municipality(
+    db: &crate::storage::Db,
+    municipality_id: i64,
+    action: crate::domain::access::Action,
+) -> Result<
+    (
+        crate::storage::geography::MunicipalityScopeRow,
+        crate::domain::access::Principal,
+    ),
+    AppError,
+> {
+    crate::auth::require_signed_in().await?;
+    let Some(municipality) = crate::storage::geography::municipality(db, municipality_id).await?
+    else {
+        set_status(http::StatusCode::NOT_FOUND);
+        return Err(AppError::NotFound);
+    };
+    let principal = crate::auth::require(action, &municipality.scope()).await?;
+    Ok((municipality, principal))
+}
+
+/// Sets the response status of the current request.
+#[cfg(feature = "ssr")]
+pub fn set_status(status: http::StatusCode) {
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(status);
+    }
+}
+
+/// A share in percent with one decimal and a decimal comma for German.
+pub fn percent_text(language: &str, value: f64) -> String {
+    let text = format!("{value:.1}");
+    if language == "en" {
+        format!("{text} %")
+    } else {
+        format!("{} %", text.replace('.', ","))
+    }
+}
+
+/// A number with one decimal in the page language.
+pub fn number_text(language: &str, value: f64) -> String {
+    let text = format!("{value:.1}");
+    if language == "en" {
+        text
+    } else {
+        text.replace('.', ",")
+    }
+}

@@ -1,0 +1,301 @@
+//! `/vergleich/{wave}`: every district against the city total, as a heat map
+//! districts × factors, sortable by any factor, with the numbers as a table.
+
+use super::common::{ErrorNotice, de_en, language_code, number_text};
+use crate::components::charts::{HeatMap, HeatMapData};
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+/// Everything the comparison page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonView {
+    /// Page language.
+    pub language: String,
+    /// Municipality name.
+    pub municipality: String,
+    /// Wave id.
+    pub wave_id: i64,
+    /// Wave name.
+    pub wave: String,
+    /// Grades of the wave.
+    pub grades: Vec<u8>,
+    /// Selected grade.
+    pub grade: Option<u8>,
+    /// Factor columns: (id, label).
+    pub factors: Vec<(String, String)>,
+    /// The factor rows are sorted by, if any.
+    pub sorted_by: Option<String>,
+    /// The heat map.
+    pub heat_map: HeatMapData,
+    /// CSV download of the same numbers.
+    pub csv_url: String,
+}
+
+/// The comparison of every district of a wave (optionally one grade),
+/// sorted by a factor's difference (largest first) or by district name.
+#[server(prefix = "/api", endpoint = "comparison_view")]
+pub async fn load_comparison_view(
+    wave: i64,
+    grade: Option<u8>,
+    sort: Option<String>,
+    language: String,
+) -> Result<ComparisonView, AppError> {
+    use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
+    use crate::domain::access::Action;
+    use crate::domain::aggregate::{GroupKey, SexKey};
+    use crate::domain::profile::FactorKind;
+    use crate::storage::{geography, waves};
+    let db = crate::storage::db()?;
+    let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewResults).await?;
+    let details = waves::details(&db, wave).await?;
+    let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
+    if let Some(g) = grade {
+        if !grades.contains(&g) {
+            return Err(AppError::InvalidInput(format!(
+                "grade {g} was not surveyed in this wave"
+            )));
+        }
+    }
+    let table = crate::analysis::page_profile(&db, &scoped.wave)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "comparison failed");
+            AppError::Internal
+        })?;
+    let districts = geography::districts(&db, scoped.municipality.municipality_id).await?;
+    let columns: Vec<HeatColumn> = table
+        .factors
+        .iter()
+        .map(|f| HeatColumn {
+            id: f.id.clone(),
+            label: f.label.get(&language).to_string(),
+            higher_is_worse: f.kind != FactorKind::Protective,
+        })
+        .collect();
+    let sort_index = sort
+        .as_deref()
+        .and_then(|id| table.factors.iter().position(|f| f.id == id));
+    let mut rows: Vec<(Option<f64>, HeatRow)> = districts
+        .iter()
+        .map(|d| {
+            let key = GroupKey {
+                district: Some(d.district_id),
+                school: None,
+                grade,
+                sex: SexKey::All,
+            };
+            let group = table.group(&key);
+            let cells: Vec<HeatCell> = (0..table.factors.len())
+                .map(|i| {
+                    let figures = group.and_then(|g| g.factors[i].figures.as_ref());
+                    let comparison = figures.and_then(|f| f.comparison.as_ref());
+                    HeatCell {
+                        difference_points: comparison.and_then(|c| c.difference_points),
+                        percent: figures.map(|f| f.percent),
+                        significant: comparison.is_some_and(|c| c.of_concern),
+                        suppressed: figures.is_none(),
+                    }
+                })
+                .collect();
+            let sort_value = sort_index.and_then(|i| {
+                let cell = &cells[i];
+                // Sort so the worst comes first whichever way "worse" points.
+                cell.difference_points
+                    .map(|d| if columns[i].higher_is_worse { d } else { -d })
+            });
+            let mut query = String::new();
+            if let Some(g) = grade {
+                query = format!("?jahrgang={g}");
+            }
+            (
+                sort_value,
+                HeatRow {
+                    label: d.name.clone(),
+                    href: Some(format!("/profil/{wave}/{}{query}", d.code)),
+                    cells,
+                },
+            )
+        })
+        .collect();
+    if sort_index.is_some() {
+        rows.sort_by(|a, b| match (a.0, b.0) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.1.label.cmp(&b.1.label),
+        });
+    }
+    let grade_text = grade.map_or_else(
+        || de_en(&language, "alle Jahrgänge", "all grades"),
+        |g| de_en(&language, &format!("Jahrgang {g}"), &format!("grade {g}")),
+    );
+    let heat_map = HeatMapData {
+        id: "comparison".into(),
+        title: de_en(
+            &language,
+            &format!(
+                "Stadtteile im Vergleich zur Gesamtstadt – {}, {grade_text}",
+                scoped.wave.name
+            ),
+            &format!(
+                "Districts compared with the whole city – {}, {grade_text}",
+                scoped.wave.name
+            ),
+        ),
+        summary: de_en(
+            &language,
+            "Farbe: Differenz zur Gesamtstadt in Prozentpunkten (rot ungünstiger, grün günstiger); * = auffällig (signifikant und mindestens 5 Punkte).",
+            "Colour: difference to the whole city in percentage points (red worse, green better); * = of concern (significant and at least 5 points).",
+        ),
+        columns,
+        rows: rows.into_iter().map(|(_, row)| row).collect(),
+        empty_text: de_en(&language, "Noch keine Stadtteile.", "No districts yet."),
+        legend_worse: de_en(
+            &language,
+            "ungünstiger als die Stadt",
+            "worse than the city",
+        ),
+        legend_better: de_en(&language, "günstiger als die Stadt", "better than the city"),
+        legend_significant: de_en(&language, "* auffällig", "* of concern"),
+        legend_suppressed: de_en(
+            &language,
+            "– nicht ausgewiesen (Datenschutz)",
+            "– not shown (privacy)",
+        ),
+    };
+    let mut csv_url = format!("/api/csv/comparison?wave={wave}");
+    if let Some(g) = grade {
+        csv_url.push_str(&format!("&grade={g}"));
+    }
+    Ok(ComparisonView {
+        language,
+        municipality: scoped.municipality.name.clone(),
+        wave_id: wave,
+        wave: scoped.wave.name.clone(),
+        grades,
+        grade,
+        factors: heat_map
+            .columns
+            .iter()
+            .map(|c| (c.id.clone(), c.label.clone()))
+            .collect(),
+        sorted_by: sort_index.map(|i| table.factors[i].id.clone()),
+        heat_map,
+        csv_url,
+    })
+}
+
+/// `/vergleich/{wave}?jahrgang=8&sortierung=family_conflict`.
+#[component]
+pub fn ComparisonPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("wave").and_then(|w| w.parse::<i64>().ok())),
+                query.with(|q| q.get("jahrgang").and_then(|g| g.parse::<u8>().ok())),
+                query
+                    .with(|q| q.get("sortierung"))
+                    .filter(|s| !s.is_empty()),
+                language_code(i18n.get_locale()),
+            )
+        },
+        |(wave, grade, sort, language)| async move {
+            match wave {
+                Some(wave) => load_comparison_view(wave, grade, sort, language).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <section class="page comparison">
+            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let language = language_code(i18n.get_locale_untracked());
+                    match data.await {
+                        Ok(view) => view! { <ComparisonBody view /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ComparisonBody(view: ComparisonView) -> impl IntoView {
+    let language = view.language.clone();
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let sorted = view.sorted_by.clone().unwrap_or_default();
+    let rows = view.heat_map.rows.clone();
+    let columns = view.heat_map.columns.clone();
+    let table_language = language.clone();
+    view! {
+        <p class="breadcrumb">
+            <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
+            " › " {view.municipality.clone()} " › " {view.wave.clone()}
+        </p>
+        <h1>{l("Stadtteilvergleich", "District comparison")}</h1>
+        <form method="get" action=format!("/vergleich/{}", view.wave_id) class="filters no-print">
+            <label>
+                {l("Jahrgang", "Grade")}
+                <select name="jahrgang">
+                    <option value="" selected=view.grade.is_none()>{l("alle", "all")}</option>
+                    {view.grades.iter().map(|g| view! {
+                        <option value=g.to_string() selected=view.grade == Some(*g)>{g.to_string()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {l("Sortieren nach", "Sort by")}
+                <select name="sortierung">
+                    <option value="" selected=sorted.is_empty()>{l("Stadtteilname", "district name")}</option>
+                    {view.factors.iter().map(|(id, label)| view! {
+                        <option value=id.clone() selected=*id == sorted>{label.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">{l("Anzeigen", "Show")}</button>
+        </form>
+        <p class="actions no-print">
+            <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
+            <span class="hint">{l("Ein Klick auf einen Stadtteil öffnet sein Profil.", "Click a district to open its profile.")}</span>
+        </p>
+        <div class="chart-scroll">
+            <HeatMap data=view.heat_map />
+        </div>
+        <details class="table-section">
+            <summary>{l("Dieselben Zahlen als Tabelle (Differenz in Prozentpunkten)", "The same numbers as a table (difference in points)")}</summary>
+            <div class="chart-scroll">
+                <table class="data heat-table">
+                    <thead><tr>
+                        <th scope="col">{l("Stadtteil", "District")}</th>
+                        {columns.iter().map(|c| view! { <th scope="col" class="num">{c.label.clone()}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|row| {
+                            let language = table_language.clone();
+                            view! {
+                                <tr>
+                                    <th scope="row">{row.label.clone()}</th>
+                                    {row.cells.into_iter().map(|cell| {
+                                        let text = match (cell.suppressed, cell.difference_points) {
+                                            (true, _) | (_, None) => "–".to_string(),
+                                            (false, Some(d)) => format!("{}{}{}", if d >= 0.0 { "+" } else { "" }, number_text(&language, d), if cell.significant { "*" } else { "" }),
+                                        };
+                                        view! { <td class="num">{text}</td> }
+                                    }).collect_view()}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+}

@@ -1,0 +1,522 @@
+//! `/teilnahme/{wave}` (participation, for coordinators and school
+//! contacts) and `/qualitaet/{wave}` (data quality, for coordinators).
+
+use super::common::{ErrorNotice, de_en, language_code, percent_text};
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+/// One row of the participation table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParticipationLine {
+    /// School (`None` = wave total).
+    pub school: Option<String>,
+    /// Class (`None` = total).
+    pub class: Option<String>,
+    /// Grade.
+    pub grade: Option<u8>,
+    /// Pupils enrolled.
+    pub enrolled: u64,
+    /// Codes issued.
+    pub issued: u64,
+    /// In progress.
+    pub started: u64,
+    /// Finished.
+    pub finished: u64,
+    /// Questionnaires stored.
+    pub responses: u64,
+    /// Excluded (`None` = withheld).
+    pub excluded: Option<u64>,
+}
+
+/// The participation page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParticipationView {
+    /// Page language.
+    pub language: String,
+    /// Municipality.
+    pub municipality: String,
+    /// Wave name.
+    pub wave: String,
+    /// Wave id.
+    pub wave_id: i64,
+    /// Whether the wave is open today.
+    pub open: bool,
+    /// Last day.
+    pub closes_on: String,
+    /// Only one school is shown (school contact).
+    pub one_school: bool,
+    /// Rows.
+    pub lines: Vec<ParticipationLine>,
+    /// CSV download.
+    pub csv_url: String,
+}
+
+/// Participation of a wave: all schools for coordinators (and regional
+/// staff), the own school only for a school contact.
+#[server(prefix = "/api", endpoint = "participation_view")]
+pub async fn load_participation_view(
+    wave: i64,
+    language: String,
+) -> Result<ParticipationView, AppError> {
+    let db = crate::storage::db()?;
+    let (scoped, principal, school) = participation_scope(&db, wave).await?;
+    let lines = participation_lines(&db, &scoped.wave, school).await?;
+    let today = crate::storage::today();
+    Ok(ParticipationView {
+        language,
+        municipality: scoped.municipality.name.clone(),
+        wave: scoped.wave.name.clone(),
+        wave_id: wave,
+        open: scoped.wave.opens_on <= today && today <= scoped.wave.closes_on,
+        closes_on: scoped.wave.closes_on.clone(),
+        one_school: school.is_some() || principal.school_id.is_some(),
+        lines,
+        csv_url: format!("/api/csv/participation?wave={wave}"),
+    })
+}
+
+/// Which participation a user may see: `(wave, principal, Some(school))`
+/// for a school contact, `None` as school for municipality-wide access.
+#[cfg(feature = "ssr")]
+pub async fn participation_scope(
+    db: &crate::storage::Db,
+    wave: i64,
+) -> Result<
+    (
+        super::common::ScopedWave,
+        crate::domain::access::Principal,
+        Option<i64>,
+    ),
+    AppError,
+> {
+    use crate::domain::access::{Action, Role};
+    let signed_in = crate::auth::require_signed_in().await?;
+    let principal = signed_in.principal;
+    // A school contact's scope is the school, not the municipality.
+    if principal.role == Role::SchoolContact {
+        let Some(wave_row) = crate::storage::waves::find(db, &wave.to_string()).await? else {
+            super::common::set_status(http::StatusCode::NOT_FOUND);
+            return Err(AppError::NotFound);
+        };
+        let municipality = crate::storage::geography::municipality(db, wave_row.municipality_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let school = principal.school_id.ok_or(AppError::Forbidden)?;
+        if !principal.may(
+            Action::ViewParticipation,
+            &municipality.scope().school(school),
+        ) {
+            super::common::set_status(http::StatusCode::FORBIDDEN);
+            return Err(AppError::Forbidden);
+        }
+        return Ok((
+            super::common::ScopedWave {
+                wave: wave_row,
+                municipality,
+            },
+            principal,
+            Some(school),
+        ));
+    }
+    let (scoped, principal) =
+        super::common::scoped_wave(db, wave, Action::ViewParticipation).await?;
+    Ok((scoped, principal, None))
+}
+
+/// The protected participation rows (see `domain::participation`).
+#[cfg(feature = "ssr")]
+pub async fn participation_lines(
+    db: &crate::storage::Db,
+    wave: &crate::storage::waves::WaveRow,
+    school: Option<i64>,
+) -> Result<Vec<ParticipationLine>, AppError> {
+    use crate::domain::participation::{ExcludedFigures, participation_table};
+    use crate::domain::suppression::MinGroupSize;
+    let classes = crate::storage::access_codes::participation_of(db, wave.wave_id, school).await?;
+    let closed = crate::storage::today() > wave.closes_on;
+    let figures = if closed {
+        ExcludedFigures::Protected(MinGroupSize::default())
+    } else {
+        ExcludedFigures::Withheld
+    };
+    let rows = participation_table(&classes, figures).map_err(|error| {
+        tracing::error!(%error, "participation table failed");
+        AppError::Internal
+    })?;
+    Ok(rows
+        .into_iter()
+        // A school contact's "wave total" would be their school again.
+        .filter(|r| school.is_none() || r.school.is_some())
+        .map(|r| ParticipationLine {
+            school: r.school,
+            class: r.class,
+            grade: r.grade,
+            enrolled: r.enrolled,
+            issued: r.issued,
+            started: r.started,
+            finished: r.finished,
+            responses: r.responses,
+            excluded: r.excluded,
+        })
+        .collect())
+}
+
+/// `/teilnahme/{wave}`.
+#[component]
+pub fn ParticipationPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let data = Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("wave").and_then(|w| w.parse::<i64>().ok())),
+                language_code(i18n.get_locale()),
+            )
+        },
+        |(wave, language)| async move {
+            match wave {
+                Some(wave) => load_participation_view(wave, language).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <section class="page participation">
+            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let language = language_code(i18n.get_locale_untracked());
+                    match data.await {
+                        Ok(view) => view! { <ParticipationBody view /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ParticipationBody(view: ParticipationView) -> impl IntoView {
+    let language = view.language.clone();
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let state = if view.open {
+        de_en(
+            &language,
+            &format!(
+                "Die Welle läuft noch (bis {}); die Zahlen sind live. Ausschlüsse werden erst nach dem Ende gezeigt.",
+                view.closes_on
+            ),
+            &format!(
+                "The wave is running (until {}); the figures are live. Exclusions are shown only after it ends.",
+                view.closes_on
+            ),
+        )
+    } else {
+        l(
+            "Die Welle ist abgeschlossen oder hat noch nicht begonnen.",
+            "The wave has closed or has not started yet.",
+        )
+    };
+    let all = l("alle", "all");
+    let row_language = language.clone();
+    let empty = view.lines.is_empty();
+    view! {
+        <p class="breadcrumb">
+            <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
+            " › " {view.municipality.clone()} " › " {view.wave.clone()}
+        </p>
+        <h1>{l("Teilnahme", "Participation")}</h1>
+        <p class="notice">{state}</p>
+        <p class="actions no-print">
+            <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
+        </p>
+        {empty.then(|| view! { <p class="notice">{l("Für diese Welle sind noch keine Klassen angelegt.", "No classes are set up for this wave yet.")}</p> })}
+        <table class="data participation-table">
+            <thead><tr>
+                <th scope="col">{l("Schule", "School")}</th>
+                <th scope="col">{l("Klasse", "Class")}</th>
+                <th scope="col" class="num">{l("Jahrgang", "Grade")}</th>
+                <th scope="col" class="num">{l("Schüler/innen", "Enrolled")}</th>
+                <th scope="col" class="num">{l("Codes ausgegeben", "Codes issued")}</th>
+                <th scope="col" class="num">{l("begonnen", "in progress")}</th>
+                <th scope="col" class="num">{l("abgeschlossen", "finished")}</th>
+                <th scope="col" class="num">{l("Quote", "Rate")}</th>
+                <th scope="col" class="num">{l("ausgeschlossen", "excluded")}</th>
+            </tr></thead>
+            <tbody>
+                {view.lines.into_iter().map(|line| {
+                    let total = line.class.is_none();
+                    let rate = (line.enrolled > 0).then(|| percent_text(&row_language, line.responses as f64 * 100.0 / line.enrolled as f64));
+                    view! {
+                        <tr class:total=total>
+                            <th scope="row">{line.school.clone().unwrap_or_else(|| all.clone())}</th>
+                            <td>{line.class.clone().unwrap_or_else(|| all.clone())}</td>
+                            <td class="num">{line.grade.map_or_else(|| "–".into(), |g| g.to_string())}</td>
+                            <td class="num">{line.enrolled}</td>
+                            <td class="num">{line.issued}</td>
+                            <td class="num">{line.started}</td>
+                            <td class="num">{line.finished}</td>
+                            <td class="num">{rate.unwrap_or_else(|| "–".into())}</td>
+                            <td class="num">{line.excluded.map_or_else(|| "–".into(), |e| e.to_string())}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <p class="footnote">{l(
+            "Nur Anzahlen, nie Angaben zu einzelnen Schülerinnen oder Schülern. Quote = gespeicherte Fragebögen / angemeldete Schüler/innen. „ausgeschlossen“ bleibt leer, solange die Welle läuft und für Gruppen unter 15 Fragebögen.",
+            "Counts only, never anything about a single pupil. Rate = stored questionnaires / enrolled pupils. \"excluded\" stays empty while the wave runs and for groups below 15 questionnaires.",
+        )}</p>
+    }
+}
+
+/// One scale's reliability.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlphaLine {
+    /// Scale name.
+    pub scale: String,
+    /// Items.
+    pub k: u64,
+    /// Complete cases.
+    pub n: u64,
+    /// Alpha (None = not estimable).
+    pub alpha: Option<f64>,
+    /// 95 % Feldt interval.
+    pub ci: Option<(f64, f64)>,
+}
+
+/// The quality panel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QualityView {
+    /// Page language.
+    pub language: String,
+    /// Municipality.
+    pub municipality: String,
+    /// Wave name.
+    pub wave: String,
+    /// Questionnaires stored.
+    pub responses: u64,
+    /// Excluded by at least one rule.
+    pub excluded: u64,
+    /// Per rule: label and count.
+    pub by_rule: Vec<(String, u64)>,
+    /// Per scale.
+    pub alpha: Vec<AlphaLine>,
+    /// Items most often skipped: (code, percent).
+    pub most_skipped: Vec<(String, f64)>,
+    /// Participation totals of the wave.
+    pub participation: Option<ParticipationLine>,
+    /// CSV download.
+    pub csv_url: String,
+}
+
+/// The data quality of a wave, for coordinators (and regional staff).
+#[server(prefix = "/api", endpoint = "quality_view")]
+pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityView, AppError> {
+    use crate::domain::access::Action;
+    let db = crate::storage::db()?;
+    let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewQuality).await?;
+    let instrument = crate::storage::instruments::load(&db, scoped.wave.instrument_id).await?;
+    let report = crate::analysis::wave_quality(&db, &scoped.wave)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "quality failed");
+            AppError::Internal
+        })?;
+    let by_rule = instrument
+        .validity_rules
+        .iter()
+        .map(|rule| {
+            (
+                rule.label.get(&language).to_string(),
+                report
+                    .exclusions_by_rule
+                    .get(&rule.id)
+                    .copied()
+                    .unwrap_or(0),
+            )
+        })
+        .collect();
+    let alpha = report
+        .alpha
+        .iter()
+        .map(|(id, estimate)| {
+            let scale = instrument
+                .scales
+                .iter()
+                .find(|s| &s.id == id)
+                .map_or(id.clone(), |s| s.label.get(&language).to_string());
+            AlphaLine {
+                scale,
+                k: estimate.as_ref().map_or(0, |e| e.k),
+                n: estimate.as_ref().map_or(0, |e| e.n),
+                alpha: estimate.as_ref().map(|e| e.alpha),
+                ci: estimate
+                    .as_ref()
+                    .and_then(|e| e.ci95)
+                    .map(|ci| (ci.lower, ci.upper)),
+            }
+        })
+        .collect();
+    let mut most_skipped: Vec<(String, f64)> = report
+        .item_missing
+        .iter()
+        .filter_map(|(code, share)| {
+            share
+                .as_ref()
+                .filter(|p| p.n > 0)
+                .map(|p| (code.clone(), p.count as f64 * 100.0 / p.n as f64))
+        })
+        .collect();
+    most_skipped.sort_by(|a, b| b.1.total_cmp(&a.1));
+    most_skipped.truncate(10);
+    let participation = participation_lines(&db, &scoped.wave, None)
+        .await?
+        .into_iter()
+        .find(|l| l.school.is_none());
+    Ok(QualityView {
+        language,
+        municipality: scoped.municipality.name.clone(),
+        wave: scoped.wave.name.clone(),
+        responses: report.responses,
+        excluded: report.excluded,
+        by_rule,
+        alpha,
+        most_skipped,
+        participation,
+        csv_url: format!("/api/csv/quality?wave={wave}"),
+    })
+}
+
+/// `/qualitaet/{wave}`.
+#[component]
+pub fn QualityPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let data = Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("wave").and_then(|w| w.parse::<i64>().ok())),
+                language_code(i18n.get_locale()),
+            )
+        },
+        |(wave, language)| async move {
+            match wave {
+                Some(wave) => load_quality_view(wave, language).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <section class="page quality">
+            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let language = language_code(i18n.get_locale_untracked());
+                    match data.await {
+                        Ok(view) => view! { <QualityBody view /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn QualityBody(view: QualityView) -> impl IntoView {
+    let language = view.language.clone();
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let alpha_language = language.clone();
+    let skip_language = language.clone();
+    let participation = view.participation.clone().map(|p| {
+        let rate = (p.enrolled > 0).then(|| percent_text(&language, p.responses as f64 * 100.0 / p.enrolled as f64));
+        view! {
+            <p>{de_en(&language,
+                &format!("{} von {} angemeldeten Schülerinnen und Schülern haben teilgenommen ({}).", p.responses, p.enrolled, rate.clone().unwrap_or_else(|| "–".into())),
+                &format!("{} of {} enrolled pupils took part ({}).", p.responses, p.enrolled, rate.unwrap_or_else(|| "–".into())))}</p>
+        }
+    });
+    view! {
+        <p class="breadcrumb">
+            <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
+            " › " {view.municipality.clone()} " › " {view.wave.clone()}
+        </p>
+        <h1>{l("Datenqualität", "Data quality")}</h1>
+        <p class="actions no-print">
+            <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
+        </p>
+        <section>
+            <h2>{l("Teilnahme und Ausschlüsse", "Participation and exclusions")}</h2>
+            {participation}
+            <p>{de_en(&language,
+                &format!("{} Fragebögen gespeichert, davon {} durch Gültigkeitsregeln von der Auswertung ausgeschlossen.", view.responses, view.excluded),
+                &format!("{} questionnaires stored, {} of them excluded from analysis by validity rules.", view.responses, view.excluded))}</p>
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">{l("Regel", "Rule")}</th>
+                    <th scope="col" class="num">{l("Fragebögen", "Questionnaires")}</th>
+                </tr></thead>
+                <tbody>
+                    {view.by_rule.into_iter().map(|(rule, count)| view! {
+                        <tr><th scope="row">{rule}</th><td class="num">{count}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">{l("Ein Fragebogen kann mehrere Regeln verletzen.", "A questionnaire can break several rules.")}</p>
+        </section>
+        <section>
+            <h2>{l("Reliabilität der Skalen (Cronbachs Alpha)", "Scale reliability (Cronbach's alpha)")}</h2>
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">{l("Skala", "Scale")}</th>
+                    <th scope="col" class="num">{l("Items", "Items")}</th>
+                    <th scope="col" class="num">"n"</th>
+                    <th scope="col" class="num">"α"</th>
+                    <th scope="col" class="num">{l("95-%-KI (Feldt)", "95 % CI (Feldt)")}</th>
+                </tr></thead>
+                <tbody>
+                    {view.alpha.into_iter().map(|line| {
+                        let language = alpha_language.clone();
+                        let low = line.alpha.is_some_and(|a| a < 0.6);
+                        view! {
+                            <tr class:warn=low>
+                                <th scope="row">{line.scale.clone()}</th>
+                                <td class="num">{line.k}</td>
+                                <td class="num">{line.n}</td>
+                                <td class="num">{line.alpha.map_or_else(|| "–".into(), |a| number_text_2(&language, a))}</td>
+                                <td class="num">{line.ci.map_or_else(|| "–".into(), |(a, b)| format!("{}–{}", number_text_2(&language, a), number_text_2(&language, b)))}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">{l("Alpha unter 0,6 ist markiert: die Skala misst in dieser Welle wenig verlässlich.", "Alpha below 0.6 is marked: the scale measured unreliably in this wave.")}</p>
+        </section>
+        <section>
+            <h2>{l("Am häufigsten übersprungene Fragen", "Most often skipped questions")}</h2>
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">{l("Frage", "Item")}</th>
+                    <th scope="col" class="num">{l("übersprungen", "skipped")}</th>
+                </tr></thead>
+                <tbody>
+                    {view.most_skipped.into_iter().map(|(code, share)| view! {
+                        <tr><th scope="row">{code}</th><td class="num">{percent_text(&skip_language, share)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+fn number_text_2(language: &str, value: f64) -> String {
+    let text = format!("{value:.2}");
+    if language == "en" {
+        text
+    } else {
+        text.replace('.', ",")
+    }
+}

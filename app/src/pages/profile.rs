@@ -1,0 +1,521 @@
+//! `/profil/{wave}/{district}`: a district's (or the city's) risk and
+//! protection profile for one wave, filtered by grade and sex: one bar chart
+//! per CTC domain, outcomes, and the same numbers as a table.
+
+use super::common::{ErrorNotice, de_en, language_code, number_text, percent_text};
+use crate::components::charts::{BarChart, BarChartData};
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+/// One row of the table view (same numbers as the charts).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileTableRow {
+    /// Factor id.
+    pub factor_id: String,
+    /// Factor name.
+    pub label: String,
+    /// Risk / protective / outcome, as shown.
+    pub kind: String,
+    /// Valid answers (`None` = suppressed).
+    pub n: Option<u64>,
+    /// Percent.
+    pub percent: Option<f64>,
+    /// 95 % interval.
+    pub ci: Option<(f64, f64)>,
+    /// Reference percent.
+    pub reference: Option<f64>,
+    /// Difference to the reference in points.
+    pub difference: Option<f64>,
+    /// BH-adjusted p-value of the test against the rest of the city / norm.
+    pub p_adjusted: Option<f64>,
+    /// Elevated / lowered, as shown.
+    pub concern: Option<String>,
+}
+
+/// Everything the profile page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileView {
+    /// Page language.
+    pub language: String,
+    /// Municipality.
+    pub municipality: String,
+    /// Municipality id (for links).
+    pub municipality_id: i64,
+    /// Wave id and name.
+    pub wave_id: i64,
+    /// Wave name.
+    pub wave: String,
+    /// District code in the URL (`gesamt` for the city).
+    pub district_code: String,
+    /// District name (or the city).
+    pub district: String,
+    /// Districts for the switcher: (code, name).
+    pub districts: Vec<(String, String)>,
+    /// Grades of the wave.
+    pub grades: Vec<u8>,
+    /// Selected grade.
+    pub grade: Option<u8>,
+    /// Selected sex group (`female`, `male`, `diverse`, `no_answer`).
+    pub sex: Option<String>,
+    /// Valid questionnaires of the group (None = suppressed or empty).
+    pub group_n: Option<u64>,
+    /// One chart per domain, then outcomes.
+    pub charts: Vec<BarChartData>,
+    /// The table view.
+    pub rows: Vec<ProfileTableRow>,
+    /// Reference name.
+    pub reference_label: String,
+    /// Minimum group size in force.
+    pub min_group_size: u64,
+    /// Instrument, cut points and validity rule versions.
+    pub versions: String,
+    /// Questionnaires excluded by validity rules (whole wave).
+    pub excluded: u64,
+    /// CSV download of exactly these numbers.
+    pub csv_url: String,
+}
+
+/// Parses the sex filter of the URL.
+pub fn parse_sex(value: Option<&str>) -> Result<crate::domain::aggregate::SexKey, AppError> {
+    use crate::domain::aggregate::SexKey;
+    Ok(match value {
+        None | Some("") | Some("all") => SexKey::All,
+        Some("female") => SexKey::Female,
+        Some("male") => SexKey::Male,
+        Some("diverse") => SexKey::Diverse,
+        Some("no_answer") => SexKey::NoAnswer,
+        Some(other) => {
+            return Err(AppError::InvalidInput(format!(
+                "unknown sex group \"{other}\" (female, male, diverse, no_answer)"
+            )));
+        }
+    })
+}
+
+/// The query string of the CSV and page links for these filters.
+pub fn filter_query(district: &str, grade: Option<u8>, sex: Option<&str>) -> String {
+    let mut query = format!("district={district}");
+    if let Some(grade) = grade {
+        query.push_str(&format!("&grade={grade}"));
+    }
+    if let Some(sex) = sex.filter(|s| !s.is_empty() && *s != "all") {
+        query.push_str(&format!("&sex={sex}"));
+    }
+    query
+}
+
+/// The name of a factor kind in the UI.
+pub fn kind_label(language: &str, kind: crate::domain::profile::FactorKind) -> String {
+    use crate::domain::profile::FactorKind;
+    match kind {
+        FactorKind::Risk => de_en(language, "Risikofaktor", "risk factor"),
+        FactorKind::Protective => de_en(language, "Schutzfaktor", "protective factor"),
+        FactorKind::Outcome => de_en(language, "Problemverhalten", "outcome"),
+    }
+}
+
+/// The profile of one district (or `gesamt`) of a wave.
+#[server(prefix = "/api", endpoint = "profile_view")]
+pub async fn load_profile_view(
+    wave: i64,
+    district: String,
+    grade: Option<u8>,
+    sex: Option<String>,
+    language: String,
+) -> Result<ProfileView, AppError> {
+    use crate::components::charts::{BarKind, BarRow, Highlight};
+    use crate::domain::access::Action;
+    use crate::domain::aggregate::GroupKey;
+    use crate::domain::instrument::Domain;
+    use crate::domain::profile::{Concern, FactorKind};
+    use crate::storage::{geography, waves};
+    let db = crate::storage::db()?;
+    let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewResults).await?;
+    let sex_key = parse_sex(sex.as_deref())?;
+    let districts = geography::districts(&db, scoped.municipality.municipality_id).await?;
+    let (district_id, district_name) = if district == "gesamt" {
+        (None, de_en(&language, "Gesamte Stadt", "Whole city"))
+    } else {
+        let row = districts
+            .iter()
+            .find(|d| d.code == district)
+            .ok_or(AppError::NotFound)?;
+        (Some(row.district_id), row.name.clone())
+    };
+    let details = waves::details(&db, wave).await?;
+    let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
+    if let Some(g) = grade {
+        if !grades.contains(&g) {
+            return Err(AppError::InvalidInput(format!(
+                "grade {g} was not surveyed in this wave"
+            )));
+        }
+    }
+    let table = crate::analysis::page_profile(&db, &scoped.wave)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "profile failed");
+            AppError::Internal
+        })?;
+    let key = GroupKey {
+        district: district_id,
+        school: None,
+        grade,
+        sex: sex_key,
+    };
+    let group = table.group(&key);
+    let reference_label = if table.reference_label == "city_total" {
+        de_en(&language, "Gesamte Stadt", "Whole city")
+    } else {
+        table.reference_label.clone()
+    };
+    let suppressed_note = de_en(
+        &language,
+        &format!(
+            "nicht ausgewiesen (Datenschutz: weniger als {} Antworten oder Schutz einer kleinen Gruppe)",
+            table.min_group_size
+        ),
+        &format!(
+            "not shown (privacy: fewer than {} answers, or protecting a small group)",
+            table.min_group_size
+        ),
+    );
+    let mut rows = Vec::new();
+    let mut bars: Vec<(Option<Domain>, FactorKind, BarRow)> = Vec::new();
+    for (index, factor) in table.factors.iter().enumerate() {
+        let cell = group.and_then(|g| g.factors.get(index));
+        let figures = cell.and_then(|c| c.figures.as_ref());
+        let comparison = figures.and_then(|f| f.comparison.as_ref());
+        let concern = comparison
+            .filter(|c| c.of_concern)
+            .map(|c| c.concern)
+            .unwrap_or(Concern::None);
+        let label = factor.label.get(&language).to_string();
+        let ci = figures
+            .and_then(|f| f.ci_percent)
+            .map(|ci| (ci.lower, ci.upper));
+        let reference = comparison.and_then(|c| c.reference_percent);
+        bars.push((
+            factor.domain,
+            factor.kind,
+            BarRow {
+                label: label.clone(),
+                kind: match factor.kind {
+                    FactorKind::Risk => BarKind::Risk,
+                    FactorKind::Protective => BarKind::Protective,
+                    FactorKind::Outcome => BarKind::Outcome,
+                },
+                percent: figures.map(|f| f.percent),
+                ci,
+                reference,
+                n: figures.map(|f| f.n),
+                highlight: match concern {
+                    Concern::Elevated => Highlight::Elevated,
+                    Concern::Lowered => Highlight::Lowered,
+                    Concern::None => Highlight::None,
+                },
+                note: figures.is_none().then(|| suppressed_note.clone()),
+            },
+        ));
+        rows.push(ProfileTableRow {
+            factor_id: factor.id.clone(),
+            label,
+            kind: kind_label(&language, factor.kind),
+            n: figures.map(|f| f.n),
+            percent: figures.map(|f| f.percent),
+            ci,
+            reference,
+            difference: comparison.and_then(|c| c.difference_points),
+            p_adjusted: comparison.and_then(|c| c.p_adjusted),
+            concern: match concern {
+                Concern::Elevated => Some(de_en(&language, "erhöht", "elevated")),
+                Concern::Lowered => Some(de_en(&language, "niedriger", "lowered")),
+                Concern::None => None,
+            },
+        });
+    }
+    let domain_title = |domain: Option<Domain>| match domain {
+        Some(Domain::Community) => de_en(&language, "Nachbarschaft und Gemeinde", "Community"),
+        Some(Domain::Family) => de_en(&language, "Familie", "Family"),
+        Some(Domain::School) => de_en(&language, "Schule", "School"),
+        Some(Domain::PeerIndividual) => de_en(
+            &language,
+            "Gleichaltrige und Individuum",
+            "Peers and individual",
+        ),
+        _ => de_en(&language, "Problemverhalten", "Outcomes"),
+    };
+    let mut charts = Vec::new();
+    let sections = [
+        Some(Domain::Community),
+        Some(Domain::Family),
+        Some(Domain::School),
+        Some(Domain::PeerIndividual),
+    ];
+    let chart =
+        |id: String, title: String, chart_rows: Vec<BarRow>, summary: String| BarChartData {
+            id,
+            title,
+            summary,
+            rows: chart_rows,
+            reference_label: reference_label.clone(),
+            empty_text: de_en(
+                &language,
+                "Keine Faktoren in diesem Bereich.",
+                "No factors in this domain.",
+            ),
+            elevated_label: de_en(
+                &language,
+                "auffällig (signifikant ≥ 5 Prozentpunkte ungünstiger)",
+                "of concern (significantly ≥ 5 points worse)",
+            ),
+            ci_label: de_en(
+                &language,
+                "95-%-Konfidenzintervall",
+                "95 % confidence interval",
+            ),
+        };
+    let summary_of = |what: &str| {
+        de_en(
+            &language,
+            &format!(
+                "{what}: Anteil der Jugendlichen in {district_name}, {} mit 95-%-Konfidenzintervall; Strich = {}.",
+                scoped.wave.name, reference_label
+            ),
+            &format!(
+                "{what}: share of young people in {district_name}, {} with 95 % confidence interval; marker = {}.",
+                scoped.wave.name, reference_label
+            ),
+        )
+    };
+    for (n, domain) in sections.into_iter().enumerate() {
+        let chart_rows: Vec<BarRow> = bars
+            .iter()
+            .filter(|(d, kind, _)| *d == domain && *kind != FactorKind::Outcome)
+            .map(|(_, _, row)| row.clone())
+            .collect();
+        if chart_rows.is_empty() {
+            continue;
+        }
+        let title = domain_title(domain);
+        charts.push(chart(
+            format!("domain-{n}"),
+            title.clone(),
+            chart_rows,
+            summary_of(&title),
+        ));
+    }
+    let outcome_rows: Vec<BarRow> = bars
+        .iter()
+        .filter(|(_, kind, _)| *kind == FactorKind::Outcome)
+        .map(|(_, _, row)| row.clone())
+        .collect();
+    let outcome_title = domain_title(None);
+    charts.push(chart(
+        "outcomes".into(),
+        outcome_title.clone(),
+        outcome_rows,
+        summary_of(&outcome_title),
+    ));
+    let sex_name = (sex_key != Default::default()).then(|| sex_key.as_str().to_string());
+    Ok(ProfileView {
+        language: language.clone(),
+        municipality: scoped.municipality.name.clone(),
+        municipality_id: scoped.municipality.municipality_id,
+        wave_id: wave,
+        wave: scoped.wave.name.clone(),
+        district_code: district.clone(),
+        district: district_name,
+        districts: districts.into_iter().map(|d| (d.code, d.name)).collect(),
+        grades,
+        grade,
+        sex: sex_name.clone(),
+        group_n: group.and_then(|g| {
+            g.factors
+                .iter()
+                .filter_map(|c| c.figures.as_ref())
+                .map(|f| f.n)
+                .max()
+        }),
+        charts,
+        rows,
+        reference_label: reference_label.clone(),
+        min_group_size: table.min_group_size,
+        versions: format!(
+            "{} · {} · {}",
+            table.versions.instrument, table.versions.cut_points, table.versions.validity_rules
+        ),
+        excluded: table.excluded_flagged,
+        csv_url: format!(
+            "/api/csv/profile?wave={wave}&{}",
+            filter_query(&district, grade, sex_name.as_deref())
+        ),
+    })
+}
+
+/// `/profil/{wave}/{district}?jahrgang=8&geschlecht=female`.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("wave").and_then(|w| w.parse::<i64>().ok())),
+                params.with(|p| p.get("district")).unwrap_or_default(),
+                query.with(|q| q.get("jahrgang").and_then(|g| g.parse::<u8>().ok())),
+                query.with(|q| q.get("geschlecht")),
+                language_code(i18n.get_locale()),
+            )
+        },
+        |(wave, district, grade, sex, language)| async move {
+            match wave {
+                Some(wave) => load_profile_view(wave, district, grade, sex, language).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <section class="page profile">
+            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let language = language_code(i18n.get_locale_untracked());
+                    match data.await {
+                        Ok(view) => view! { <ProfileBody view /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ProfileBody(view: ProfileView) -> impl IntoView {
+    let language = view.language.clone();
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let base = format!("/profil/{}", view.wave_id);
+    let sex_options = [
+        ("", l("alle", "all")),
+        ("female", l("weiblich", "female")),
+        ("male", l("männlich", "male")),
+        ("diverse", l("divers", "diverse")),
+        ("no_answer", l("keine Angabe", "no answer")),
+    ];
+    let selected_sex = view.sex.clone().unwrap_or_default();
+    let group_size = match view.group_n {
+        Some(n) => de_en(
+            &language,
+            &format!("{n} gültige Fragebögen"),
+            &format!("{n} valid questionnaires"),
+        ),
+        None => l(
+            "zu wenige Fragebögen für eine Auswertung",
+            "too few questionnaires to report",
+        ),
+    };
+    let trend_href = format!("/trend/{}/{}", view.municipality_id, view.district_code);
+    let comparison_href = format!("/vergleich/{}", view.wave_id);
+    let lang_for_rows = language.clone();
+    view! {
+        <p class="breadcrumb">
+            <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
+            " › " {view.municipality.clone()} " › " {view.wave.clone()}
+        </p>
+        <h1>{format!("{} – {}", l("Gebietsprofil", "Area profile"), view.district)}</h1>
+        <p class="meta">
+            {format!("{} · {} · {}", view.wave, group_size, de_en(&language, &format!("Referenz: {}", view.reference_label), &format!("Reference: {}", view.reference_label)))}
+        </p>
+        <form method="get" action=format!("{base}/{}", view.district_code) class="filters no-print">
+            <label>
+                {l("Jahrgang", "Grade")}
+                <select name="jahrgang">
+                    <option value="" selected=view.grade.is_none()>{l("alle", "all")}</option>
+                    {view.grades.iter().map(|g| view! {
+                        <option value=g.to_string() selected=view.grade == Some(*g)>{g.to_string()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                {l("Geschlecht", "Sex")}
+                <select name="geschlecht">
+                    {sex_options.into_iter().map(|(value, label)| view! {
+                        <option value=value selected=selected_sex == value>{label}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">{l("Anzeigen", "Show")}</button>
+        </form>
+        <nav class="district-switch no-print" aria-label=l("Stadtteile", "Districts")>
+            <a href=format!("{base}/gesamt") aria-current=(view.district_code == "gesamt").then_some("page")>{l("Gesamte Stadt", "Whole city")}</a>
+            {view.districts.iter().map(|(code, name)| view! {
+                <a href=format!("{base}/{code}") aria-current=(*code == view.district_code).then_some("page")>{name.clone()}</a>
+            }).collect_view()}
+        </nav>
+        <p class="actions no-print">
+            <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
+            <a href=comparison_href>{l("Stadtteilvergleich", "District comparison")}</a>
+            <a href=trend_href>{l("Entwicklung", "Trends")}</a>
+            <span class="hint">{l("Drucken: Strg+P – die Seite ist für den Druck gestaltet.", "Print: Ctrl+P – the page is laid out for print.")}</span>
+        </p>
+        {view.charts.into_iter().map(|data| view! {
+            <section class="chart-section">
+                <h2>{data.title.clone()}</h2>
+                <BarChart data />
+            </section>
+        }).collect_view()}
+        <section class="table-section">
+            <h2>{l("Tabelle", "Table")}</h2>
+            <table class="data profile-table">
+                <thead><tr>
+                    <th scope="col">{l("Faktor", "Factor")}</th>
+                    <th scope="col">{l("Art", "Kind")}</th>
+                    <th scope="col" class="num">"n"</th>
+                    <th scope="col" class="num">"%"</th>
+                    <th scope="col" class="num">{l("95-%-KI", "95 % CI")}</th>
+                    <th scope="col" class="num">{view.reference_label.clone()}</th>
+                    <th scope="col" class="num">{l("Differenz (Pp.)", "Difference (pts)")}</th>
+                    <th scope="col" class="num">{l("p (BH)", "p (BH)")}</th>
+                    <th scope="col">{l("Bewertung", "Assessment")}</th>
+                </tr></thead>
+                <tbody>
+                    {view.rows.into_iter().map(|row| {
+                        let language = lang_for_rows.clone();
+                        let dash = || "–".to_string();
+                        view! {
+                            <tr data-factor=row.factor_id.clone() class:elevated=row.concern.is_some()>
+                                <th scope="row">{row.label.clone()}</th>
+                                <td>{row.kind.clone()}</td>
+                                <td class="num">{row.n.map_or_else(dash, |n| n.to_string())}</td>
+                                <td class="num">{row.percent.map_or_else(dash, |p| percent_text(&language, p))}</td>
+                                <td class="num">{row.ci.map_or_else(dash, |(a, b)| format!("{}–{}", number_text(&language, a), number_text(&language, b)))}</td>
+                                <td class="num">{row.reference.map_or_else(dash, |p| percent_text(&language, p))}</td>
+                                <td class="num">{row.difference.map_or_else(dash, |d| format!("{:+}", (d * 10.0).round() / 10.0).replace('.', if language == "en" { "." } else { "," }))}</td>
+                                <td class="num">{row.p_adjusted.map_or_else(dash, |p| if p < 0.001 { "< 0,001".to_string() } else { number_text_3(&language, p) })}</td>
+                                <td>{row.concern.clone().unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">
+                {de_en(&language,
+                    &format!("Anteile gültiger Fragebögen ({} wegen Gültigkeitsregeln ausgeschlossen). Intervalle: Wilson, einfache Zufallsstichprobe angenommen. Auffällig: mindestens 5 Prozentpunkte ungünstiger als die Referenz und nach Benjamini-Hochberg-Korrektur signifikant gegenüber dem Rest der Stadt. Gruppen unter {} Antworten werden nicht ausgewiesen. Versionen: {}.", view.excluded, view.min_group_size, view.versions),
+                    &format!("Shares of valid questionnaires ({} excluded by validity rules). Intervals: Wilson, simple random sampling assumed. Of concern: at least 5 points worse than the reference and significant against the rest of the city after Benjamini-Hochberg correction. Groups below {} answers are not shown. Versions: {}.", view.excluded, view.min_group_size, view.versions))}
+            </p>
+        </section>
+    }
+}
+
+fn number_text_3(language: &str, value: f64) -> String {
+    let text = format!("{value:.3}");
+    if language == "en" {
+        text
+    } else {
+        text.replace('.', ",")
+    }
+}

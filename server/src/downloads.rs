@@ -1,0 +1,412 @@
+//! CSV downloads of every table the results pages show, at stable URLs
+//! (`docs/api.md`). Each answers 401 without a session and 403 when the
+//! session's role or municipality does not allow the table; figures go
+//! through the same privacy-safe profile table as the pages, so a CSV never
+//! shows what the page hides.
+
+use crate::web::AppState;
+use app::analysis;
+use app::auth;
+use app::domain::access::{Action, Principal, Role, Scope};
+use app::domain::aggregate::GroupKey;
+use app::domain::participation::{ExcludedFigures, participation_table};
+use app::domain::report::ProfileTable;
+use app::domain::suppression::MinGroupSize;
+use app::export::{self, GroupNames};
+use app::pages::profile::parse_sex;
+use app::storage::{self, Db, geography, waves};
+use axum::{
+    extract::{Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+/// The query parameters of the CSV routes (each route uses some).
+#[derive(Debug, Default, Deserialize)]
+pub struct CsvQuery {
+    /// Wave id.
+    pub wave: Option<i64>,
+    /// Municipality id.
+    pub municipality: Option<i64>,
+    /// District code, or `gesamt` for the whole city.
+    pub district: Option<String>,
+    /// Grade.
+    pub grade: Option<u8>,
+    /// Sex group: female, male, diverse, no_answer.
+    pub sex: Option<String>,
+    /// Language of labels (de, en).
+    pub language: Option<String>,
+}
+
+/// An answer other than the CSV.
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> Refusal {
+    tracing::error!(%error, "csv download failed");
+    Refusal(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Interner Fehler / internal error".into(),
+    )
+}
+
+fn bad_request(message: impl Into<String>) -> Refusal {
+    Refusal(StatusCode::BAD_REQUEST, message.into())
+}
+
+async fn signed_in(db: &Db, headers: &HeaderMap) -> Result<Principal, Refusal> {
+    match auth::principal_from_headers(db, headers).await {
+        Ok(Some(s)) => Ok(s.principal),
+        Ok(None) => Err(Refusal(
+            StatusCode::UNAUTHORIZED,
+            "Bitte anmelden / sign in first".into(),
+        )),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+fn check(principal: &Principal, action: Action, scope: &Scope) -> Result<(), Refusal> {
+    if principal.may(action, scope) {
+        Ok(())
+    } else {
+        Err(Refusal(
+            StatusCode::FORBIDDEN,
+            "Keine Berechtigung / not allowed".into(),
+        ))
+    }
+}
+
+/// The wave of the query and the signed-in principal allowed `action` on it.
+async fn wave_for(
+    db: &Db,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+    action: Action,
+) -> Result<(waves::WaveRow, Scope, Principal), Refusal> {
+    let principal = signed_in(db, headers).await?;
+    let id = query
+        .wave
+        .ok_or_else(|| bad_request("parameter wave is missing"))?;
+    let wave = waves::find(db, &id.to_string())
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no wave {id}")))?;
+    let municipality = geography::municipality(db, wave.municipality_id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, "no municipality".into()))?;
+    let scope = municipality.scope();
+    if action != Action::ViewParticipation || principal.role != Role::SchoolContact {
+        check(&principal, action, &scope)?;
+    }
+    Ok((wave, scope, principal))
+}
+
+fn csv_response(filename: &str, body: Vec<u8>) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // Results of minors: never in a shared cache.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+async fn group_names(db: &Db, municipality: i64) -> Result<GroupNames, Refusal> {
+    Ok(GroupNames {
+        districts: geography::districts(db, municipality)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|d| (d.district_id, (d.code, d.name)))
+            .collect(),
+        schools: geography::schools(db, municipality)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// The district id of a code (`gesamt` or absent = the whole city).
+async fn district_id(
+    db: &Db,
+    municipality: i64,
+    code: Option<&str>,
+) -> Result<Option<i64>, Refusal> {
+    match code {
+        None | Some("") | Some("gesamt") => Ok(None),
+        Some(code) => geography::districts(db, municipality)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|d| d.code == code)
+            .map(|d| Some(d.district_id))
+            .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no district {code}"))),
+    }
+}
+
+fn language(query: &CsvQuery) -> &str {
+    match query.language.as_deref() {
+        Some("en") => "en",
+        _ => "de",
+    }
+}
+
+fn only_groups(table: &ProfileTable, keep: impl Fn(&GroupKey) -> bool) -> ProfileTable {
+    ProfileTable {
+        groups: table
+            .groups
+            .iter()
+            .filter(|g| keep(&g.key))
+            .cloned()
+            .collect(),
+        ..table.clone()
+    }
+}
+
+async fn profile_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let (wave, _, _) = wave_for(db, headers, query, Action::ViewResults).await?;
+    let district = district_id(db, wave.municipality_id, query.district.as_deref()).await?;
+    let sex = parse_sex(query.sex.as_deref()).map_err(|e| bad_request(e.to_string()))?;
+    let table = analysis::page_profile(db, &wave).await.map_err(internal)?;
+    let key = GroupKey {
+        district,
+        school: None,
+        grade: query.grade,
+        sex,
+    };
+    let table = only_groups(&table, |k| *k == key);
+    let names = group_names(db, wave.municipality_id).await?;
+    let mut body = Vec::new();
+    export::write_profile_csv(&mut body, &wave.name, &table, &names, language(query))
+        .map_err(internal)?;
+    Ok(csv_response(
+        &format!("profil-welle-{}.csv", wave.wave_id),
+        body,
+    ))
+}
+
+async fn comparison_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let (wave, _, _) = wave_for(db, headers, query, Action::ViewResults).await?;
+    let table = analysis::page_profile(db, &wave).await.map_err(internal)?;
+    let table = only_groups(&table, |k| {
+        (k.district.is_some()
+            || *k
+                == GroupKey {
+                    grade: query.grade,
+                    ..GroupKey::TOTAL
+                })
+            && k.school.is_none()
+            && k.grade == query.grade
+            && k.sex == Default::default()
+    });
+    let names = group_names(db, wave.municipality_id).await?;
+    let mut body = Vec::new();
+    export::write_profile_csv(&mut body, &wave.name, &table, &names, language(query))
+        .map_err(internal)?;
+    Ok(csv_response(
+        &format!("vergleich-welle-{}.csv", wave.wave_id),
+        body,
+    ))
+}
+
+async fn trend_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let principal = signed_in(db, headers).await?;
+    let id = query
+        .municipality
+        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
+    let municipality = geography::municipality(db, id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
+    check(&principal, Action::ViewResults, &municipality.scope())?;
+    let district = district_id(db, id, query.district.as_deref()).await?;
+    let series = analysis::municipality_trends(
+        db,
+        id,
+        &analysis::PAGE_BREAKDOWN,
+        &app::domain::report::ReportOptions::default(),
+    )
+    .await
+    .map_err(internal)?;
+    let key = GroupKey {
+        district,
+        school: None,
+        grade: query.grade,
+        sex: Default::default(),
+    };
+    let series: Vec<_> = series.into_iter().filter(|s| s.key == key).collect();
+    let names = group_names(db, id).await?;
+    let mut body = Vec::new();
+    export::write_trend_csv(&mut body, &series, &names, language(query)).map_err(internal)?;
+    Ok(csv_response(&format!("entwicklung-{id}.csv"), body))
+}
+
+async fn quality_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let (wave, _, _) = wave_for(db, headers, query, Action::ViewQuality).await?;
+    let report = analysis::wave_quality(db, &wave).await.map_err(internal)?;
+    let mut body = Vec::new();
+    export::write_quality_csv(&mut body, &report).map_err(internal)?;
+    Ok(csv_response(
+        &format!("qualitaet-welle-{}.csv", wave.wave_id),
+        body,
+    ))
+}
+
+async fn participation_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let (wave, scope, principal) = wave_for(db, headers, query, Action::ViewParticipation).await?;
+    // A school contact gets the own school's rows only; everyone else needs
+    // municipality-wide access (checked in `wave_for`).
+    let school = if principal.role == Role::SchoolContact {
+        let school = principal.school_id.ok_or_else(|| {
+            Refusal(
+                StatusCode::FORBIDDEN,
+                "Keine Berechtigung / not allowed".into(),
+            )
+        })?;
+        check(&principal, Action::ViewParticipation, &scope.school(school))?;
+        Some(school)
+    } else {
+        None
+    };
+    let classes = storage::access_codes::participation_of(db, wave.wave_id, school)
+        .await
+        .map_err(internal)?;
+    let figures = if storage::today() > wave.closes_on {
+        ExcludedFigures::Protected(MinGroupSize::default())
+    } else {
+        ExcludedFigures::Withheld
+    };
+    let rows: Vec<_> = participation_table(&classes, figures)
+        .map_err(internal)?
+        .into_iter()
+        .filter(|r| school.is_none() || r.school.is_some())
+        .collect();
+    let mut body = Vec::new();
+    export::write_participation_csv(&mut body, &rows).map_err(internal)?;
+    Ok(csv_response(
+        &format!("teilnahme-welle-{}.csv", wave.wave_id),
+        body,
+    ))
+}
+
+async fn priorities_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let principal = signed_in(db, headers).await?;
+    let id = query
+        .municipality
+        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
+    let municipality = geography::municipality(db, id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
+    check(&principal, Action::ViewResults, &municipality.scope())?;
+    let history = storage::priorities::history(db, id)
+        .await
+        .map_err(internal)?;
+    let current: Vec<i64> = storage::priorities::current(&history)
+        .iter()
+        .map(|d| d.decision_id)
+        .collect();
+    let mut body = Vec::new();
+    {
+        let mut writer = csv::Writer::from_writer(&mut body);
+        writer
+            .write_record([
+                "decided_on",
+                "district",
+                "wave",
+                "factors",
+                "rationale",
+                "decided_by",
+                "current",
+            ])
+            .map_err(internal)?;
+        for d in &history {
+            writer
+                .write_record([
+                    d.decided_on.as_str(),
+                    d.district_name.as_deref().unwrap_or(""),
+                    d.wave_name.as_deref().unwrap_or(""),
+                    &d.factors.join(";"),
+                    &d.rationale,
+                    d.decided_by.as_deref().unwrap_or(""),
+                    if current.contains(&d.decision_id) {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                ])
+                .map_err(internal)?;
+        }
+        writer.flush().map_err(internal)?;
+    }
+    Ok(csv_response(&format!("prioritaeten-{id}.csv"), body))
+}
+
+macro_rules! route {
+    ($name:ident, $inner:ident) => {
+        /// A CSV route; see `docs/api.md`.
+        pub async fn $name(
+            State(state): State<AppState>,
+            headers: HeaderMap,
+            Query(query): Query<CsvQuery>,
+        ) -> Response {
+            match $inner(&state, &headers, &query).await {
+                Ok(response) => response,
+                Err(refusal) => refusal.into_response(),
+            }
+        }
+    };
+}
+
+route!(profile, profile_csv);
+route!(comparison, comparison_csv);
+route!(trend, trend_csv);
+route!(quality, quality_csv);
+route!(participation, participation_csv);
+route!(priorities, priorities_csv);

@@ -279,10 +279,10 @@ pub async fn sign_out(
     if let Err(response) = signed_in_with_csrf(&state.db, &headers, &fields).await {
         return response;
     }
-    if let Some(token) = auth::session_token(&headers) {
-        if let Err(error) = auth::sign_out(&state.db, &token).await {
-            return internal(error);
-        }
+    if let Some(token) = auth::session_token(&headers)
+        && let Err(error) = auth::sign_out(&state.db, &token).await
+    {
+        return internal(error);
     }
     with_set_cookie(
         Redirect::to("/").into_response(),

@@ -108,6 +108,9 @@ impl TestServer {
                 }
             }
         };
+        // Keep reading the server's output so that its log lines never hit a
+        // closed pipe.
+        std::thread::spawn(move || for _ in lines {});
         Ok(TestServer {
             child,
             url,
@@ -300,7 +303,20 @@ impl Browser {
     /// Saves a PNG of the visible page as `target/e2e-artifacts/{name}.png`
     /// (CI keeps that directory as an artifact) and returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        // The whole page, not just the first screen: grow the window to the
+        // document's height (capped, so a runaway page cannot exhaust memory).
+        let height = self
+            .client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await?
+            .as_u64()
+            .unwrap_or(768)
+            .clamp(768, 12_000);
+        self.client
+            .set_window_size(1280, u32::try_from(height).unwrap_or(768))
+            .await?;
         let png = self.client.screenshot().await?;
+        self.client.set_window_size(1024, 768).await?;
         let dir = target_dir().join("e2e-artifacts");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));

@@ -794,13 +794,13 @@ fn non_empty_items(items: Vec<(Swatch, &str)>) -> Vec<(Swatch, String)> {
 /// Width of the bar chart's viewBox.
 const BAR_VIEW_WIDTH: f64 = 760.0;
 /// Right edge of the (right-aligned) label column.
-const BAR_LABEL_END: f64 = 254.0;
+const BAR_LABEL_END: f64 = 278.0;
 /// Centre of the "▲" marker between label and plot.
-const BAR_MARKER_X: f64 = 263.0;
+const BAR_MARKER_X: f64 = 287.0;
 /// Left edge of the plot (0 %).
-const BAR_PLOT_X: f64 = 274.0;
+const BAR_PLOT_X: f64 = 298.0;
 /// Width of the plot (0–100 %); leaves room for "100,0 %" on the right.
-const BAR_PLOT_WIDTH: f64 = 416.0;
+const BAR_PLOT_WIDTH: f64 = 392.0;
 /// Top of the first row (tick labels sit above it).
 const BAR_TOP: f64 = 26.0;
 /// Height of one row.
@@ -836,7 +836,9 @@ fn bar_axis(rows_bottom: f64) -> AnyView {
 
 /// The bar, whisker and value text of a row that has a value.
 fn bar_value_view(row: &BarRow, percent: f64, top: f64, reference: Option<f64>) -> AnyView {
-    let elevated = row.highlight == Highlight::Elevated;
+    // Lowered protection is as much of concern as elevated risk: both get
+    // the marker, so print in black and white still shows them.
+    let elevated = row.highlight != Highlight::None;
     let bar_class = format!(
         "bar {}{}",
         row.kind.class(),
@@ -888,7 +890,9 @@ fn bar_row_view(row: &BarRow, index: usize) -> AnyView {
     let middle = top + BAR_ROW_HEIGHT / 2.0;
     let percent = clean_percent(row.percent);
     let reference = clean_percent(row.reference);
-    let elevated = row.highlight == Highlight::Elevated;
+    // Lowered protection is as much of concern as elevated risk: both get
+    // the marker, so print in black and white still shows them.
+    let elevated = row.highlight != Highlight::None;
     let row_class = format!(
         "bar-row{}{}",
         match row.highlight {
@@ -906,15 +910,10 @@ fn bar_row_view(row: &BarRow, index: usize) -> AnyView {
         Some(n) => format!("{} (n = {n})", row.label),
         None => row.label.clone(),
     };
-    let band = index.is_multiple_of(2).then(|| {
-        view! {
-            <rect class="row-band" x="0" y=num(top) width=num(BAR_VIEW_WIDTH) height=num(BAR_ROW_HEIGHT)></rect>
-        }
-    });
     let marker = elevated.then(|| {
         view! {
             <text class="elevated-marker" x=num(BAR_MARKER_X) y=num(middle + 4.0) text-anchor="middle" font-size="10">
-                "▲"
+                {if row.highlight == Highlight::Lowered { "▼" } else { "▲" }}
             </text>
         }
     });
@@ -941,21 +940,43 @@ fn bar_row_view(row: &BarRow, index: usize) -> AnyView {
                 stroke-width="3" data-reference=data_value(r)></line>
         }
     });
+    // The marker goes over the bar, but under a note (whose halo keeps it
+    // legible where the marker crosses it).
+    let (marker_under, marker_over) = if percent.is_some() {
+        (None, reference_marker)
+    } else {
+        (reference_marker, None)
+    };
     view! {
         <g class=row_class data-label=row.label.clone() data-kind=row.kind.class()
             data-n=row.n.map(|n| n.to_string())>
             <title>{tooltip}</title>
-            {band}
             <text class=if elevated { "bar-label elevated" } else { "bar-label" } x=num(BAR_LABEL_END)
                 y=num(middle + 4.0) text-anchor="end" font-weight=if elevated { "bold" } else { "normal" }>
                 {truncate(&row.label, BAR_LABEL_MAX_CHARS)}
             </text>
             {marker}
+            {marker_under}
             {plot}
-            {reference_marker}
+            {marker_over}
         </g>
     }
     .into_any()
+}
+
+/// Light bands behind every other row, drawn under the gridlines.
+fn bar_bands(count: usize) -> AnyView {
+    (0..count)
+        .step_by(2)
+        .map(|index| {
+            let top = BAR_TOP + index as f64 * BAR_ROW_HEIGHT;
+            view! {
+                <rect class="row-band" x="0" y=num(top) width=num(BAR_VIEW_WIDTH)
+                    height=num(BAR_ROW_HEIGHT)></rect>
+            }
+        })
+        .collect_view()
+        .into_any()
 }
 
 /// Horizontal bar chart of a profile: one row per factor with its percent,
@@ -991,7 +1012,7 @@ pub fn BarChart(
             .iter()
             .map(|row| {
                 let text = describe_row(row);
-                if row.highlight == Highlight::Elevated && !data.elevated_label.trim().is_empty() {
+                if row.highlight != Highlight::None && !data.elevated_label.trim().is_empty() {
                     format!("{text} ({})", data.elevated_label.trim())
                 } else {
                     text
@@ -1015,8 +1036,9 @@ pub fn BarChart(
                     preserveAspectRatio="xMinYMin meet" font-size="12">
                     <title id=format!("{id}-title")>{data.title}</title>
                     <desc id=format!("{id}-desc")>{desc}</desc>
-                    <g class="rows">{rows}</g>
+                    <g class="bands">{bar_bands(data.rows.len())}</g>
                     <g class="axis">{bar_axis(rows_bottom)}</g>
+                    <g class="rows">{rows}</g>
                     {legend}
                 </svg>
             </div>

@@ -52,12 +52,12 @@ pub async fn load_comparison_view(
     let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewResults).await?;
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
-    if let Some(g) = grade {
-        if !grades.contains(&g) {
-            return Err(AppError::InvalidInput(format!(
-                "grade {g} was not surveyed in this wave"
-            )));
-        }
+    if let Some(g) = grade
+        && !grades.contains(&g)
+    {
+        return Err(AppError::InvalidInput(format!(
+            "grade {g} was not surveyed in this wave"
+        )));
     }
     let table = crate::analysis::page_profile(&db, &scoped.wave)
         .await
@@ -266,9 +266,7 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
             <span class="hint">{l("Ein Klick auf einen Stadtteil öffnet sein Profil.", "Click a district to open its profile.")}</span>
         </p>
-        <div class="chart-scroll">
-            <HeatMap data=view.heat_map />
-        </div>
+        <HeatMap data=view.heat_map />
         <details class="table-section">
             <summary>{l("Dieselben Zahlen als Tabelle (Differenz in Prozentpunkten)", "The same numbers as a table (difference in points)")}</summary>
             <div class="chart-scroll">

@@ -147,12 +147,12 @@ pub async fn load_profile_view(
     };
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
-    if let Some(g) = grade {
-        if !grades.contains(&g) {
-            return Err(AppError::InvalidInput(format!(
-                "grade {g} was not surveyed in this wave"
-            )));
-        }
+    if let Some(g) = grade
+        && !grades.contains(&g)
+    {
+        return Err(AppError::InvalidInput(format!(
+            "grade {g} was not surveyed in this wave"
+        )));
     }
     let table = crate::analysis::page_profile(&db, &scoped.wave)
         .await
@@ -464,7 +464,6 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
         </p>
         {view.charts.into_iter().map(|data| view! {
             <section class="chart-section">
-                <h2>{data.title.clone()}</h2>
                 <BarChart data />
             </section>
         }).collect_view()}

@@ -96,9 +96,28 @@ pub async fn load_trend_view(
         district: None,
         ..key
     };
+    // Charts in profile order (domains, risk before protection, outcomes
+    // last), as the latest wave's instrument lists them.
+    let order: Vec<String> = match wave_rows.last() {
+        Some(latest) => crate::domain::report::profile_factors(
+            &crate::storage::instruments::load(&db, latest.instrument_id).await?,
+        )
+        .into_iter()
+        .map(|f| f.id)
+        .collect(),
+        None => Vec::new(),
+    };
+    let mut selected: Vec<&crate::analysis::TrendSeries> =
+        series.iter().filter(|s| s.key == key).collect();
+    selected.sort_by_key(|s| {
+        order
+            .iter()
+            .position(|id| *id == s.factor_id)
+            .unwrap_or(usize::MAX)
+    });
     let mut warnings = Vec::new();
     let mut charts = Vec::new();
-    for (index, s) in series.iter().filter(|s| s.key == key).enumerate() {
+    for (index, s) in selected.into_iter().enumerate() {
         let reference = series
             .iter()
             .find(|r| r.key == city && r.factor_id == s.factor_id);
@@ -108,10 +127,10 @@ pub async fn load_trend_view(
             .enumerate()
             .map(|(i, w)| {
                 let change = w.since_previous.as_ref();
-                if let Some(warning) = change.and_then(|c| c.comparability_warning.clone()) {
-                    if !warnings.contains(&warning) {
-                        warnings.push(warning);
-                    }
+                if let Some(warning) = change.and_then(|c| c.comparability_warning.clone())
+                    && !warnings.contains(&warning)
+                {
+                    warnings.push(warning);
                 }
                 TrendPoint {
                     wave_label: w.wave_label.clone(),

@@ -253,3 +253,111 @@ pub async fn clear_login_failures(db: &Db, email: &str) -> StorageResult<()> {
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{self, geography};
+
+    async fn database() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = storage::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("users.db").display()
+        ))
+        .await
+        .unwrap();
+        storage::migrate(&db).await.unwrap();
+        (db, dir)
+    }
+
+    fn coordinator(municipality: i64) -> NewUser<'static> {
+        NewUser {
+            email: " Koordination@Example.ORG ",
+            display_name: "K",
+            password_hash: "$argon2id$stub",
+            role: Role::Coordinator,
+            region_id: None,
+            municipality_id: Some(municipality),
+            school_id: None,
+            supported_municipalities: &[],
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_are_unique_per_address_whatever_its_case() {
+        let (db, _dir) = database().await;
+        let m = geography::ensure_municipality(&db, None, "Teststadt")
+            .await
+            .unwrap();
+        let id = create(&db, &coordinator(m)).await.unwrap();
+        let again = create(&db, &coordinator(m)).await;
+        assert!(matches!(again, Err(StorageError::Conflict(_))), "{again:?}");
+        let found = credentials(&db, "koordination@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.user_id, id);
+        let principal = principal(&db, id).await.unwrap().unwrap();
+        assert_eq!(principal.role, Role::Coordinator);
+        assert_eq!(principal.municipality_id, Some(m));
+    }
+
+    #[tokio::test]
+    async fn sessions_expire_and_a_new_password_ends_them() {
+        let (db, _dir) = database().await;
+        let m = geography::ensure_municipality(&db, None, "Teststadt")
+            .await
+            .unwrap();
+        let id = create(&db, &coordinator(m)).await.unwrap();
+        create_session(&db, b"token-hash", id, "csrf", 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            session(&db, b"token-hash", 999).await.unwrap(),
+            Some(SessionRow {
+                user_id: id,
+                csrf_token: "csrf".into()
+            })
+        );
+        assert_eq!(session(&db, b"token-hash", 1_000).await.unwrap(), None);
+        assert_eq!(session(&db, b"other", 999).await.unwrap(), None);
+        set_password(&db, "KOORDINATION@example.org", "$argon2id$new")
+            .await
+            .unwrap();
+        assert_eq!(session(&db, b"token-hash", 999).await.unwrap(), None);
+        assert!(matches!(
+            set_password(&db, "nobody@example.org", "x").await,
+            Err(StorageError::NotFound(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn login_failures_count_within_the_window_only() {
+        let (db, _dir) = database().await;
+        for at in [100, 200, 300] {
+            record_login_failure(&db, "A@example.org", at, 0)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            login_failures_since(&db, "a@example.org", 150)
+                .await
+                .unwrap(),
+            2
+        );
+        // Recording a new failure forgets those before the window.
+        record_login_failure(&db, "b@example.org", 400, 250)
+            .await
+            .unwrap();
+        assert_eq!(
+            login_failures_since(&db, "a@example.org", 0).await.unwrap(),
+            1
+        );
+        clear_login_failures(&db, "a@example.org").await.unwrap();
+        assert_eq!(
+            login_failures_since(&db, "a@example.org", 0).await.unwrap(),
+            0
+        );
+    }
+}

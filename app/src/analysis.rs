@@ -327,3 +327,85 @@ pub const PAGE_BREAKDOWN: [Dimension; 3] = [Dimension::District, Dimension::Grad
 pub async fn page_profile(db: &Db, wave: &WaveRow) -> Result<ProfileTable, AnalysisError> {
     wave_profile(db, wave, &PAGE_BREAKDOWN, false, &ReportOptions::default()).await
 }
+
+/// One factor of a program evaluation: the wave series split into program
+/// districts and the others.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgramFactorSeries {
+    /// Factor id.
+    pub factor_id: String,
+    /// Factor label.
+    pub label: LocalizedText,
+    /// Risk, protective or outcome.
+    pub kind: crate::domain::profile::FactorKind,
+    /// One split per wave, oldest first.
+    pub waves: Vec<crate::domain::program_outcomes::WaveSplit>,
+}
+
+/// The series of `factors` (scale or outcome ids) for the program districts
+/// against the other districts of a municipality, per wave (valid
+/// questionnaires, default minimum group size). Factors a wave's instrument
+/// lacks enter as withheld.
+pub async fn program_series(
+    db: &Db,
+    municipality: i64,
+    program_districts: &[i64],
+    factors: &[String],
+    grade: Option<u8>,
+) -> Result<Vec<ProgramFactorSeries>, AnalysisError> {
+    use crate::domain::program_outcomes::{WaveSplit, split_wave};
+    use crate::domain::report::profile_factors;
+    use crate::domain::suppression::MinGroupSize;
+    let waves = crate::storage::waves::of_municipality(db, municipality).await?;
+    let mut result: Vec<ProgramFactorSeries> = Vec::new();
+    let withheld = |wave: &WaveRow| WaveSplit {
+        wave_label: wave.name.clone(),
+        program: None,
+        others: None,
+    };
+    for (index, wave) in waves.iter().enumerate() {
+        let WaveCube { instrument, cube } =
+            wave_cube(db, wave, &[Dimension::District, Dimension::Grade], false).await?;
+        let info = profile_factors(&instrument);
+        for factor in factors {
+            let Some(found) = info.iter().find(|f| &f.id == factor) else {
+                continue;
+            };
+            let (program, others) = split_wave(
+                &cube,
+                found.source,
+                program_districts,
+                grade,
+                MinGroupSize::default(),
+            );
+            let position = match result.iter().position(|s| &s.factor_id == factor) {
+                Some(position) => position,
+                None => {
+                    result.push(ProgramFactorSeries {
+                        factor_id: factor.clone(),
+                        label: found.label.clone(),
+                        kind: found.kind,
+                        waves: Vec::new(),
+                    });
+                    result.len() - 1
+                }
+            };
+            let series = &mut result[position];
+            // Waves whose instrument lacked the factor: withheld.
+            while series.waves.len() < index {
+                series.waves.push(withheld(&waves[series.waves.len()]));
+            }
+            series.waves.push(WaveSplit {
+                wave_label: wave.name.clone(),
+                program,
+                others,
+            });
+        }
+    }
+    for series in &mut result {
+        while series.waves.len() < waves.len() {
+            series.waves.push(withheld(&waves[series.waves.len()]));
+        }
+    }
+    Ok(result)
+}

@@ -6,6 +6,7 @@ use crate::pages::comparison::ComparisonPage;
 use crate::pages::monitoring::{ParticipationPage, QualityPage};
 use crate::pages::priorities::PrioritiesPage;
 use crate::pages::profile::ProfilePage;
+use crate::pages::programs::{ActionPlanPage, MatchingPage, OutcomePage};
 use crate::pages::survey::{SurveyDone, SurveyQuestions, SurveyStart};
 use crate::pages::trends::TrendPage;
 use crate::pages::{home::HomePage, not_found::NotFound};
@@ -110,6 +111,21 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=(StaticSegment("prioritaeten"), ParamSegment("municipality"))
                         view=PrioritiesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("programme"), ParamSegment("municipality"))
+                        view=MatchingPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("aktionsplan"), ParamSegment("municipality"))
+                        view=ActionPlanPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("wirkung"), ParamSegment("municipality"), ParamSegment("program"))
+                        view=OutcomePage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -191,7 +191,7 @@ pub async fn user_reset(db: &Db, args: &UserResetArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -215,7 +215,7 @@ fn with_set_cookie(mut response: Response, cookie: &str) -> Response {
     response
 }
 
-fn internal(error: impl std::fmt::Display) -> Response {
+pub(crate) fn internal(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "request failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -250,7 +250,7 @@ pub async fn sign_in(
 
 /// The signed-in user of a form post whose CSRF token matches, or the
 /// response to send instead.
-async fn signed_in_with_csrf(
+pub(crate) async fn signed_in_with_csrf(
     db: &Db,
     headers: &HeaderMap,
     fields: &[(String, String)],

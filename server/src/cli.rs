@@ -146,6 +146,25 @@ pub enum Command {
         #[arg(long)]
         outcome: Option<String>,
     },
+    /// Import a program catalog (e.g. from the Grüne Liste Prävention or
+    /// Blueprints) from CSV: key, name, provider, description, factors
+    /// (';'-separated scale ids), grade_min, grade_max, settings (family;
+    /// school; community; individual), evidence_level (proven, likely,
+    /// founded, model_plus, model, promising), cost_notes, link, demo.
+    /// Every row is checked first; a file with any bad row is rejected with
+    /// every problem by row and column, and nothing changes. Existing keys
+    /// are updated. Columns: docs/csv-formats.md.
+    ImportPrograms {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Write the program catalog as CSV in the format `import-programs`
+    /// reads.
+    ExportPrograms {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Import questionnaires from a CSV file into a wave: paper
     /// questionnaires typed in, or data from another survey tool. One row per
     /// pupil with the district code, school, class, grade, sex and the value

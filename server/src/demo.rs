@@ -217,6 +217,7 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
         );
     }
     let first_school = schools.first().map(|(id, _)| *id);
+    demo_catalog(db).await?;
     demo_accounts(db, municipality, first_school).await?;
     println!(
         "demo data loaded: {MUNICIPALITY} with {} districts, {} schools, {} waves, {total} questionnaires",
@@ -228,6 +229,18 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     for (email, _, role) in DEMO_ACCOUNTS {
         println!("  {email:<32} {role}");
     }
+    Ok(())
+}
+
+/// The demo program catalog, written for Quartier (not registry entries).
+const DEMO_CATALOG: &str = include_str!("../../catalog/demo-programs.csv");
+
+async fn demo_catalog(db: &Db) -> anyhow::Result<()> {
+    let known = crate::planning::known_factors(db).await?;
+    let catalog = crate::planning::read_catalog(DEMO_CATALOG, &known)
+        .context("the shipped demo catalog is invalid")?;
+    let (added, _) = app::storage::programs::upsert_catalog(db, &catalog).await?;
+    println!("demo program catalog: {added} programs (fictional, marked as demo)");
     Ok(())
 }
 

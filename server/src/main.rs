@@ -5,6 +5,7 @@ mod accounts;
 mod cli;
 mod demo;
 mod downloads;
+mod planning;
 mod responses_csv;
 mod setup;
 mod survey;
@@ -60,6 +61,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             language,
         } => cli::export_trend(&db, &municipality, &by, min_group_size, &language).await,
         Command::ExportQuality { wave } => cli::export_quality(&db, &wave).await,
+        Command::ImportPrograms { file } => planning::import_programs(&db, &file).await,
+        Command::ExportPrograms { output } => planning::export_programs(&db, output.as_ref()).await,
         Command::ImportResponses(args) => responses_csv::import(&db, &args).await,
         Command::ExportResponses(args) => responses_csv::export(&db, &args).await,
         Command::Calibrate { wave, outcome } => {

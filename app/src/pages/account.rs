@@ -252,6 +252,10 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
                         {m.priorities.then(|| view! {
                             <a href=format!("/prioritaeten/{id}")>{l("Prioritäten", "Priorities")}</a>
                         })}
+                        {m.results.then(|| view! {
+                            <a href=format!("/programme/{id}")>{l("Programmauswahl", "Program selection")}</a>
+                            <a href=format!("/aktionsplan/{id}")>{l("Aktionsplan", "Action plan")}</a>
+                        })}
                     </p>
                     {no_waves.then(|| view! { <p class="notice">{l("Noch keine Befragungswelle angelegt.", "No survey wave yet.")}</p> })}
                     <table class="data">

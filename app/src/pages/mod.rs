@@ -8,5 +8,6 @@ pub mod monitoring;
 pub mod not_found;
 pub mod priorities;
 pub mod profile;
+pub mod programs;
 pub mod survey;
 pub mod trends;

@@ -109,3 +109,12 @@ pub async fn find(db: &Db, key: &str, version: &str) -> StorageResult<Option<Ins
     .fetch_optional(db)
     .await?)
 }
+
+/// Ids of every stored instrument version, oldest first.
+pub async fn all_ids(db: &Db) -> StorageResult<Vec<InstrumentId>> {
+    Ok(
+        sqlx::query_scalar("select instrument_id from instrument order by instrument_id")
+            .fetch_all(db)
+            .await?,
+    )
+}

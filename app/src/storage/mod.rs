@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod geography;
 pub mod instruments;
 pub mod priorities;
+pub mod programs;
 pub mod responses;
 pub mod status;
 pub mod users;

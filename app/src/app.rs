@@ -2,6 +2,7 @@
 
 use crate::i18n::*;
 use crate::pages::account::{AccountMenu, OverviewPage, SignInPage};
+use crate::pages::catalog::CatalogPage;
 use crate::pages::comparison::ComparisonPage;
 use crate::pages::monitoring::{ParticipationPage, QualityPage};
 use crate::pages::priorities::PrioritiesPage;
@@ -93,6 +94,7 @@ fn Layout() -> impl IntoView {
                     // answers with its real status code.
                     <Route path=StaticSegment("anmelden") view=SignInPage />
                     <Route path=StaticSegment("uebersicht") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("katalog") view=CatalogPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("profil"), ParamSegment("wave"), ParamSegment("district"))
                         view=ProfilePage

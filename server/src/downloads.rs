@@ -388,6 +388,70 @@ async fn priorities_csv(
     Ok(csv_response(&format!("prioritaeten-{id}.csv"), body))
 }
 
+async fn action_plan_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let principal = signed_in(db, headers).await?;
+    let id = query
+        .municipality
+        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
+    let municipality = geography::municipality(db, id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
+    check(&principal, Action::ViewResults, &municipality.scope())?;
+    let entries = storage::programs::entries(db, id).await.map_err(internal)?;
+    let mut body = Vec::new();
+    {
+        let mut writer = csv::Writer::from_writer(&mut body);
+        writer
+            .write_record([
+                "program",
+                "program_name",
+                "district",
+                "starts_on",
+                "ends_on",
+                "target_group",
+                "planned_reach",
+                "actual_reach",
+                "records",
+            ])
+            .map_err(internal)?;
+        for e in &entries {
+            let records: Vec<String> = e
+                .records
+                .iter()
+                .map(|(date, reach, notes)| {
+                    format!(
+                        "{date}: {} {notes}",
+                        reach.map_or(String::new(), |r| r.to_string())
+                    )
+                    .trim()
+                    .to_string()
+                })
+                .collect();
+            writer
+                .write_record([
+                    e.program_key.clone(),
+                    e.program_name.clone(),
+                    e.district.as_ref().map_or(String::new(), |d| d.1.clone()),
+                    e.starts_on.clone(),
+                    e.ends_on.clone().unwrap_or_default(),
+                    e.target_group.clone(),
+                    e.planned_reach.map_or(String::new(), |n| n.to_string()),
+                    e.actual_reach.map_or(String::new(), |n| n.to_string()),
+                    records.join(" | "),
+                ])
+                .map_err(internal)?;
+        }
+        writer.flush().map_err(internal)?;
+    }
+    Ok(csv_response(&format!("aktionsplan-{id}.csv"), body))
+}
+
 macro_rules! route {
     ($name:ident, $inner:ident) => {
         /// A CSV route; see `docs/api.md`.
@@ -410,3 +474,4 @@ route!(trend, trend_csv);
 route!(quality, quality_csv);
 route!(participation, participation_csv);
 route!(priorities, priorities_csv);
+route!(action_plan, action_plan_csv);

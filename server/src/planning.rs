@@ -279,3 +279,155 @@ pub async fn add_goal(
         Err(error) => internal(error),
     }
 }
+
+/// `POST /aktionsplan/angebot`: an existing local offer for the resource
+/// assessment.
+pub async fn add_offer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    use app::domain::catalog::{EvidenceLevel, Setting};
+    let db = &state.db;
+    let Ok(municipality) = field(&fields, "municipality").parse::<i64>() else {
+        return (StatusCode::BAD_REQUEST, "municipality missing").into_response();
+    };
+    if let Err(response) = planner(db, &headers, &fields, municipality).await {
+        return response;
+    }
+    let name = field(&fields, "name").trim();
+    let provider = field(&fields, "provider").trim();
+    if name.is_empty() || provider.is_empty() {
+        return back(municipality, "fehler=angebot");
+    }
+    let settings: Option<Vec<Setting>> = fields
+        .iter()
+        .filter(|(k, _)| k == "setting")
+        .map(|(_, v)| Setting::parse(v))
+        .collect();
+    let Some(settings) = settings.filter(|s| !s.is_empty()) else {
+        return back(municipality, "fehler=setting");
+    };
+    let known = match known_factors(db).await {
+        Ok(known) => known,
+        Err(error) => return internal(error),
+    };
+    let factors: Vec<String> = fields
+        .iter()
+        .filter(|(k, v)| k == "factor" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    if factors.is_empty() || factors.iter().any(|f| !known.contains(f)) {
+        return back(municipality, "fehler=faktor");
+    }
+    let grade = |name: &str| {
+        field(&fields, name)
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|g| (1..=13).contains(g))
+    };
+    let (Some(grade_min), Some(grade_max)) = (grade("grade_min"), grade("grade_max")) else {
+        return back(municipality, "fehler=zahl");
+    };
+    if grade_min > grade_max {
+        return back(municipality, "fehler=zahl");
+    }
+    let reach = match optional_count(field(&fields, "reach")) {
+        Ok(n) => n.unwrap_or(0),
+        Err(code) => return back(municipality, &format!("fehler={code}")),
+    };
+    let evidence = match field(&fields, "evidence_level") {
+        "" | "none" => None,
+        text => match EvidenceLevel::parse(text) {
+            Some(e) => Some(e),
+            None => return back(municipality, "fehler=evidenz"),
+        },
+    };
+    let offer = app::domain::matching::Offer {
+        name: name.to_string(),
+        provider: provider.to_string(),
+        settings,
+        grade_min,
+        grade_max,
+        reach,
+        factors,
+        evidence,
+    };
+    match programs::add_offer(db, municipality, &offer).await {
+        Ok(_) => back(municipality, "gespeichert=1"),
+        Err(error) => internal(error),
+    }
+}
+
+/// `POST /katalog`: an admin adds or changes one program. The fields go
+/// through the same checks as a catalog CSV row.
+pub async fn save_program(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    let signed_in = match signed_in_with_csrf(db, &headers, &fields).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    if !signed_in.principal.may(
+        Action::Administer,
+        &app::domain::access::Scope::municipality(0, None),
+    ) {
+        return (StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response();
+    }
+    let header: Vec<String> = CATALOG_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let row: Vec<String> = CATALOG_COLUMNS
+        .iter()
+        .map(|c| field(&fields, c).to_string())
+        .collect();
+    let known = match known_factors(db).await {
+        Ok(known) => known,
+        Err(error) => return internal(error),
+    };
+    let program = match parse_catalog(&header, &[row], &known) {
+        Ok(mut programs) if programs.len() == 1 => programs.remove(0),
+        Ok(_) => return Redirect::to("/katalog?fehler=leer").into_response(),
+        Err(errors) => {
+            // The form has one row: name the field, not "row 2".
+            let text = errors
+                .0
+                .iter()
+                .map(|p| match &p.column {
+                    Some(column) => format!("{column}: {}", p.message),
+                    None => p.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Redirect::to(&format!("/katalog?fehler={}", urlencode(&text))).into_response();
+        }
+    };
+    match programs::upsert_catalog(db, &[program]).await {
+        Ok(_) => Redirect::to("/katalog?gespeichert=1").into_response(),
+        Err(error) => internal(error),
+    }
+}
+
+/// Percent-encodes a query value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::urlencode;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(urlencode("name: fehlt; ä"), "name%3A%20fehlt%3B%20%C3%A4");
+    }
+}

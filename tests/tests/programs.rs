@@ -140,6 +140,58 @@ async fn a_trainer_ranks_programs_adds_one_and_reads_its_outcomes() -> Result<()
     .await?;
     assert_eq!(plan.status, 200);
     assert!(plan.body.contains(&format!("data-program=\"{key}\"")));
+    // The plan is part of the report as CSV.
+    let csv = http_get(
+        &format!(
+            "{}/api/csv/action-plan?municipality={MUNICIPALITY}",
+            server.url
+        ),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.contains(&format!("{key},")) && csv.body.contains("Nordstadt,2024-09-01"),
+        "{}",
+        csv.body
+    );
+
+    // Resource assessment: an existing offer for family conflict turns that
+    // priority from a gap into covered; school commitment stays a gap.
+    let token = csrf_of(&plan.body)?;
+    let offer = http_post_form(
+        &format!("{}/aktionsplan/angebot", server.url),
+        &format!("csrf={token}&municipality={MUNICIPALITY}&name=Elterncaf%C3%A9&provider=Familienzentrum&grade_min=5&grade_max=8&reach=60&evidence_level=none&setting=family&factor=fam_conflict"),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(
+        offer.headers["location"],
+        format!("/aktionsplan/{MUNICIPALITY}?gespeichert=1")
+    );
+    let bad_offer = http_post_form(
+        &format!("{}/aktionsplan/angebot", server.url),
+        &format!("csrf={token}&municipality={MUNICIPALITY}&name=X&provider=Y&grade_min=9&grade_max=5&setting=family&factor=fam_conflict"),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(
+        bad_offer.headers["location"],
+        format!("/aktionsplan/{MUNICIPALITY}?fehler=zahl")
+    );
+    let matching = http_get(
+        &format!("{}/programme/{MUNICIPALITY}", server.url),
+        Some(&coordinator),
+    )
+    .await?;
+    let gaps = matching
+        .body
+        .split("Bestehende Angebote")
+        .nth(1)
+        .context("no gap table")?;
+    assert!(gaps.contains("Elterncafé"), "the offer is listed");
+    assert!(gaps.contains("Lücke"), "school commitment is still a gap");
+
     // A school contact plans nothing.
     let school = server.sign_in("schule@ruhrstadt.example", PASSWORD).await?;
     let refused = http_get(
@@ -148,5 +200,75 @@ async fn a_trainer_ranks_programs_adds_one_and_reads_its_outcomes() -> Result<()
     )
     .await?;
     assert_eq!(refused.status, 403);
+    Ok(())
+}
+
+fn csrf_of(body: &str) -> Result<String> {
+    Ok(body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no csrf token in the page")?
+        .to_string())
+}
+
+/// Admins edit the catalog in the UI; the same checks as the CSV import
+/// apply, and nobody else may.
+#[tokio::test]
+async fn admins_edit_the_catalog_and_bad_fields_change_nothing() -> Result<()> {
+    let server = TestServer::start_with(&[&["demo"]])?;
+    let admin = server.sign_in("admin@quartier.example", PASSWORD).await?;
+    let page = http_get(&format!("{}/katalog", server.url), Some(&admin)).await?;
+    assert_eq!(page.status, 200);
+    let token = csrf_of(&page.body)?;
+    let form = |key: &str, grade_max: &str| {
+        format!(
+            "csrf={token}&key={key}&name=Neu+%28Test%29&provider=Tr%C3%A4ger&description=Kurz&factors=fam_conflict%3Bsch_low_commitment&grade_min=5&grade_max={grade_max}&settings=school&evidence_level=likely&cost_notes=&link=&demo=false"
+        )
+    };
+    let saved = http_post_form(
+        &format!("{}/katalog", server.url),
+        &form("TEST-1", "9"),
+        Some(&admin),
+    )
+    .await?;
+    assert_eq!(saved.headers["location"], "/katalog?gespeichert=1");
+    let refused = http_post_form(
+        &format!("{}/katalog", server.url),
+        &form("TEST-2", "4"),
+        Some(&admin),
+    )
+    .await?;
+    let location = refused.headers["location"].to_str()?.to_string();
+    assert!(
+        location.starts_with("/katalog?fehler=grade_max"),
+        "{location}"
+    );
+    let catalog = http_get(&format!("{}/katalog", server.url), Some(&admin)).await?;
+    assert!(catalog.body.contains("data-program=\"TEST-1\""));
+    assert!(!catalog.body.contains("data-program=\"TEST-2\""));
+
+    // A coordinator reads the catalog but cannot change it.
+    let coordinator = server
+        .sign_in("koordination@ruhrstadt.example", PASSWORD)
+        .await?;
+    let page = http_get(&format!("{}/katalog", server.url), Some(&coordinator)).await?;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("action=\"/katalog\""), "no edit form");
+    let token = csrf_of(
+        &http_get(
+            &format!("{}/prioritaeten/{MUNICIPALITY}", server.url),
+            Some(&coordinator),
+        )
+        .await?
+        .body,
+    )?;
+    let forbidden = http_post_form(
+        &format!("{}/katalog", server.url),
+        &format!("csrf={token}&key=TEST-3&name=X"),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(forbidden.status, 403);
     Ok(())
 }

@@ -452,3 +452,35 @@ async fn sign_in_is_throttled_and_priorities_need_the_forms_token() -> Result<()
     assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
     Ok(())
 }
+
+/// The results pages are complete without JavaScript: the server-rendered
+/// HTML already holds the SVG charts with their numbers.
+#[tokio::test]
+async fn results_pages_render_their_charts_without_javascript() -> Result<()> {
+    let server = TestServer::start_with(&[&["demo"]])?;
+    let cookie = server.sign_in(COORDINATOR, PASSWORD).await?;
+    for (route, marker) in [
+        (format!("/profil/{WAVE}/NORD"), "data-factor-percent="),
+        (format!("/vergleich/{WAVE}"), "data-difference="),
+        (format!("/trend/{MUNICIPALITY}/NORD"), "data-percent="),
+    ] {
+        let page = http_get(&format!("{}{route}", server.url), Some(&cookie)).await?;
+        assert_eq!(page.status, 200, "{route}");
+        // Inside <main> itself (not a <template> or script added later for
+        // streaming): the markup a browser without JavaScript shows.
+        let start = page.body.find("<main").context("no <main>")?;
+        let end = page.body.find("</main>").context("no </main>")?;
+        let body = &page.body[start..end];
+        assert!(
+            !body.contains("<template"),
+            "{route}: streamed, not rendered in place"
+        );
+        assert!(body.contains("<svg"), "{route}: no SVG before the scripts");
+        assert!(body.contains(marker), "{route}: no {marker}");
+        assert!(
+            body.contains("<title") && body.contains("<desc"),
+            "{route}: no text alternative"
+        );
+    }
+    Ok(())
+}

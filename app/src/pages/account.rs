@@ -238,6 +238,7 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
         <h1>{l("Übersicht", "Overview")}</h1>
         <p>{format!("{} · {}", overview.display_name, role_label(&language, overview.role))}</p>
         {empty.then(|| view! { <p class="notice">{l("Ihrem Konto ist noch keine Kommune zugeordnet.", "No municipality is assigned to your account yet.")}</p> })}
+        {(overview.role != Role::SchoolContact).then(|| view! { <p class="actions"><a href="/katalog">{l("Programmkatalog", "Program catalog")}</a></p> })}
         {school}
         {overview.municipalities.into_iter().map(|m| {
             let id = m.municipality_id;

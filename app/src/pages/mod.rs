@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod catalog;
 pub mod common;
 pub mod comparison;
 pub mod home;

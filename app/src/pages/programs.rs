@@ -431,6 +431,10 @@ fn MatchingBody(view: MatchingView) -> impl IntoView {
                                         <input type="date" name="starts_on" required />
                                     </label>
                                     <label>
+                                        {l("Ende (optional)", "End (optional)")}
+                                        <input type="date" name="ends_on" />
+                                    </label>
+                                    <label>
                                         {l("Zielgruppe", "Target group")}
                                         <input type="text" name="target_group" />
                                     </label>
@@ -760,6 +764,63 @@ fn ActionPlanBody(view: ActionPlanView) -> impl IntoView {
             <button type="submit">{l("Ziel hinzufügen", "Add goal")}</button>
         </form>
     });
+    let settings = [
+        ("family", l("Familie", "family")),
+        ("school", l("Schule", "school")),
+        ("community", l("Gemeinde", "community")),
+        ("individual", l("Einzelne", "individual")),
+    ];
+    let levels = [
+        ("none", l("nicht evaluiert", "not evaluated")),
+        (
+            "proven",
+            l("Effektivität nachgewiesen", "effectiveness proven"),
+        ),
+        (
+            "likely",
+            l("Effektivität wahrscheinlich", "effectiveness likely"),
+        ),
+        (
+            "founded",
+            l("theoretisch gut begründet", "theoretically founded"),
+        ),
+        ("model_plus", "Model Plus".to_string()),
+        ("model", "Model".to_string()),
+        ("promising", "Promising".to_string()),
+    ];
+    let offer_form = can_plan.then(|| view! {
+        <section class="no-print">
+            <h2>{l("Bestehendes Angebot erfassen (Ressourcenanalyse)", "Record an existing offer (resource assessment)")}</h2>
+            <p class="footnote">{l("Angebote, die es vor Ort schon gibt; die Programmauswahl zeigt Lücken und Überschneidungen gegenüber den Prioritäten.", "Offers that already exist locally; the program selection shows gaps and overlaps against the priorities.")}</p>
+            <form method="post" action="/aktionsplan/angebot" class="inline-form">
+                <input type="hidden" name="csrf" value=csrf.clone() />
+                <input type="hidden" name="municipality" value=m />
+                <label>{l("Name", "Name")}<input type="text" name="name" required /></label>
+                <label>{l("Träger", "Provider")}<input type="text" name="provider" required /></label>
+                <label>{l("Jahrgang von", "Grade from")}<input type="number" name="grade_min" min="1" max="13" required /></label>
+                <label>{l("bis", "to")}<input type="number" name="grade_max" min="1" max="13" required /></label>
+                <label>{l("erreicht pro Jahr", "reach per year")}<input type="number" name="reach" min="0" /></label>
+                <label>{l("Evidenz", "Evidence")}
+                    <select name="evidence_level">
+                        {levels.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                    </select>
+                </label>
+                <fieldset>
+                    <legend>{l("Setting", "Setting")}</legend>
+                    {settings.into_iter().map(|(value, label)| view! {
+                        <label class="check"><input type="checkbox" name="setting" value=value />{label}</label>
+                    }).collect_view()}
+                </fieldset>
+                <fieldset>
+                    <legend>{l("Adressierte Faktoren", "Factors addressed")}</legend>
+                    <select name="factor" multiple size="6">
+                        {view.factors.iter().map(|(id, label)| view! { <option value=id.clone()>{label.clone()}</option> }).collect_view()}
+                    </select>
+                </fieldset>
+                <button type="submit">{l("Angebot speichern", "Save offer")}</button>
+            </form>
+        </section>
+    });
     view! {
         <p class="breadcrumb">
             <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
@@ -771,6 +832,7 @@ fn ActionPlanBody(view: ActionPlanView) -> impl IntoView {
         })}
         <p class="actions no-print">
             <a href=format!("/programme/{m}")>{l("Programmauswahl", "Program selection")}</a>
+            <a href=format!("/api/csv/action-plan?municipality={m}") download>{l("Aktionsplan als CSV", "Action plan as CSV")}</a>
         </p>
         <section>
             <h2>{l("Programme", "Programs")}</h2>
@@ -851,6 +913,7 @@ fn ActionPlanBody(view: ActionPlanView) -> impl IntoView {
             </table>
             {goal_form}
         </section>
+        {offer_form}
     }
 }
 

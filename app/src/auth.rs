@@ -198,14 +198,19 @@ pub fn clear_session_cookie(secure: bool) -> String {
 
 /// The session token from the request's cookies.
 pub fn session_token(headers: &http::HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE).map(str::to_string)
+}
+
+/// The non-empty value of the cookie `name` in the request's headers.
+pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
-        .map(|(_, value)| value.to_string())
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// The signed-in user of a request, with the session's CSRF token.

@@ -82,6 +82,21 @@ fn check(principal: &Principal, action: Action, scope: &Scope) -> Result<(), Ref
     }
 }
 
+/// The municipality of the query, if the signed-in user may read its
+/// results.
+async fn municipality_for(db: &Db, headers: &HeaderMap, query: &CsvQuery) -> Result<i64, Refusal> {
+    let principal = signed_in(db, headers).await?;
+    let id = query
+        .municipality
+        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
+    let municipality = geography::municipality(db, id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
+    check(&principal, Action::ViewResults, &municipality.scope())?;
+    Ok(id)
+}
+
 /// The wave of the query and the signed-in principal allowed `action` on it.
 async fn wave_for(
     db: &Db,
@@ -167,6 +182,20 @@ fn language(query: &CsvQuery) -> &str {
     }
 }
 
+/// The profile CSV of `table` for `wave`.
+async fn profile_body(
+    db: &Db,
+    wave: &waves::WaveRow,
+    table: &ProfileTable,
+    query: &CsvQuery,
+) -> Result<Vec<u8>, Refusal> {
+    let names = group_names(db, wave.municipality_id).await?;
+    let mut body = Vec::new();
+    export::write_profile_csv(&mut body, &wave.name, table, &names, language(query))
+        .map_err(internal)?;
+    Ok(body)
+}
+
 fn only_groups(table: &ProfileTable, keep: impl Fn(&GroupKey) -> bool) -> ProfileTable {
     ProfileTable {
         groups: table
@@ -196,10 +225,7 @@ async fn profile_csv(
         sex,
     };
     let table = only_groups(&table, |k| *k == key);
-    let names = group_names(db, wave.municipality_id).await?;
-    let mut body = Vec::new();
-    export::write_profile_csv(&mut body, &wave.name, &table, &names, language(query))
-        .map_err(internal)?;
+    let body = profile_body(db, &wave, &table, query).await?;
     Ok(csv_response(
         &format!("profil-welle-{}.csv", wave.wave_id),
         body,
@@ -225,10 +251,7 @@ async fn comparison_csv(
             && k.grade == query.grade
             && k.sex == Default::default()
     });
-    let names = group_names(db, wave.municipality_id).await?;
-    let mut body = Vec::new();
-    export::write_profile_csv(&mut body, &wave.name, &table, &names, language(query))
-        .map_err(internal)?;
+    let body = profile_body(db, &wave, &table, query).await?;
     Ok(csv_response(
         &format!("vergleich-welle-{}.csv", wave.wave_id),
         body,
@@ -241,15 +264,7 @@ async fn trend_csv(
     query: &CsvQuery,
 ) -> Result<Response, Refusal> {
     let db = &state.db;
-    let principal = signed_in(db, headers).await?;
-    let id = query
-        .municipality
-        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
-    let municipality = geography::municipality(db, id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
-    check(&principal, Action::ViewResults, &municipality.scope())?;
+    let id = municipality_for(db, headers, query).await?;
     let district = district_id(db, id, query.district.as_deref()).await?;
     let series = analysis::municipality_trends(
         db,
@@ -336,15 +351,7 @@ async fn priorities_csv(
     query: &CsvQuery,
 ) -> Result<Response, Refusal> {
     let db = &state.db;
-    let principal = signed_in(db, headers).await?;
-    let id = query
-        .municipality
-        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
-    let municipality = geography::municipality(db, id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
-    check(&principal, Action::ViewResults, &municipality.scope())?;
+    let id = municipality_for(db, headers, query).await?;
     let history = storage::priorities::history(db, id)
         .await
         .map_err(internal)?;
@@ -394,15 +401,7 @@ async fn action_plan_csv(
     query: &CsvQuery,
 ) -> Result<Response, Refusal> {
     let db = &state.db;
-    let principal = signed_in(db, headers).await?;
-    let id = query
-        .municipality
-        .ok_or_else(|| bad_request("parameter municipality is missing"))?;
-    let municipality = geography::municipality(db, id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no municipality {id}")))?;
-    check(&principal, Action::ViewResults, &municipality.scope())?;
+    let id = municipality_for(db, headers, query).await?;
     let entries = storage::programs::entries(db, id).await.map_err(internal)?;
     let mut body = Vec::new();
     {

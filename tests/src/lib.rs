@@ -521,3 +521,13 @@ pub async fn count_rows(server: &TestServer, sql: &str) -> Result<i64> {
     connection.close().await?;
     Ok(count)
 }
+
+/// The CSRF token of the first form in a signed-in page's HTML.
+pub fn csrf_token(html: &str) -> Result<String> {
+    Ok(html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("no csrf token in the page")?
+        .to_string())
+}

@@ -3,7 +3,7 @@
 //! outcomes against the other districts.
 
 use anyhow::{Context, Result};
-use e2e::{Browser, TestServer, http_get, http_post_form};
+use e2e::{Browser, TestServer, csrf_token, http_get, http_post_form};
 use fantoccini::Locator;
 
 const PASSWORD: &str = "quartier-demo";
@@ -22,13 +22,7 @@ async fn a_trainer_ranks_programs_adds_one_and_reads_its_outcomes() -> Result<()
         Some(&coordinator),
     )
     .await?;
-    let token = page
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .context("no csrf token")?
-        .to_string();
+    let token = csrf_token(&page.body)?;
     let saved = http_post_form(
         &format!("{}/prioritaeten", server.url),
         &format!("csrf={token}&municipality={MUNICIPALITY}&district=all&factor=fam_conflict&factor=sch_low_commitment&rationale=Profil+2024&decided_on=2024-06-20"),
@@ -158,7 +152,7 @@ async fn a_trainer_ranks_programs_adds_one_and_reads_its_outcomes() -> Result<()
 
     // Resource assessment: an existing offer for family conflict turns that
     // priority from a gap into covered; school commitment stays a gap.
-    let token = csrf_of(&plan.body)?;
+    let token = csrf_token(&plan.body)?;
     let offer = http_post_form(
         &format!("{}/aktionsplan/angebot", server.url),
         &format!("csrf={token}&municipality={MUNICIPALITY}&name=Elterncaf%C3%A9&provider=Familienzentrum&grade_min=5&grade_max=8&reach=60&evidence_level=none&setting=family&factor=fam_conflict"),
@@ -203,15 +197,6 @@ async fn a_trainer_ranks_programs_adds_one_and_reads_its_outcomes() -> Result<()
     Ok(())
 }
 
-fn csrf_of(body: &str) -> Result<String> {
-    Ok(body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .context("no csrf token in the page")?
-        .to_string())
-}
-
 /// Admins edit the catalog in the UI; the same checks as the CSV import
 /// apply, and nobody else may.
 #[tokio::test]
@@ -220,7 +205,7 @@ async fn admins_edit_the_catalog_and_bad_fields_change_nothing() -> Result<()> {
     let admin = server.sign_in("admin@quartier.example", PASSWORD).await?;
     let page = http_get(&format!("{}/katalog", server.url), Some(&admin)).await?;
     assert_eq!(page.status, 200);
-    let token = csrf_of(&page.body)?;
+    let token = csrf_token(&page.body)?;
     let form = |key: &str, grade_max: &str| {
         format!(
             "csrf={token}&key={key}&name=Neu+%28Test%29&provider=Tr%C3%A4ger&description=Kurz&factors=fam_conflict%3Bsch_low_commitment&grade_min=5&grade_max={grade_max}&settings=school&evidence_level=likely&cost_notes=&link=&demo=false"
@@ -255,7 +240,7 @@ async fn admins_edit_the_catalog_and_bad_fields_change_nothing() -> Result<()> {
     let page = http_get(&format!("{}/katalog", server.url), Some(&coordinator)).await?;
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("action=\"/katalog\""), "no edit form");
-    let token = csrf_of(
+    let token = csrf_token(
         &http_get(
             &format!("{}/prioritaeten/{MUNICIPALITY}", server.url),
             Some(&coordinator),

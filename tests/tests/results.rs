@@ -3,7 +3,7 @@
 //! downloads, and screenshots of the profile, heat map and trend pages.
 
 use anyhow::{Context, Result};
-use e2e::{Browser, TestServer, http_get, http_post_form};
+use e2e::{Browser, TestServer, csrf_token, http_get, http_post_form};
 use fantoccini::Locator;
 use std::collections::BTreeMap;
 
@@ -399,13 +399,7 @@ async fn sign_in_is_throttled_and_priorities_need_the_forms_token() -> Result<()
         Some(&cookie),
     )
     .await?;
-    let token = page
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .context("no csrf token in the form")?
-        .to_string();
+    let token = csrf_token(&page.body)?;
     let saved = http_post_form(
         &format!("{}/prioritaeten", server.url),
         &format!("{form}&csrf={token}"),

@@ -156,3 +156,13 @@ pub fn number_text(language: &str, value: f64) -> String {
         text.replace('.', ",")
     }
 }
+
+/// Refuses a grade filter the wave did not survey.
+pub fn check_grade(grades: &[u8], grade: Option<u8>) -> Result<(), AppError> {
+    match grade {
+        Some(g) if !grades.contains(&g) => Err(AppError::InvalidInput(format!(
+            "grade {g} was not surveyed in this wave"
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -147,13 +147,7 @@ pub async fn load_profile_view(
     };
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
-    if let Some(g) = grade
-        && !grades.contains(&g)
-    {
-        return Err(AppError::InvalidInput(format!(
-            "grade {g} was not surveyed in this wave"
-        )));
-    }
+    super::common::check_grade(&grades, grade)?;
     let table = crate::analysis::page_profile(&db, &scoped.wave)
         .await
         .map_err(|error| {

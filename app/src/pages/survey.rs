@@ -20,14 +20,8 @@ pub const CODE_COOKIE: &str = "quartier_code";
 pub fn code_from_cookies(
     headers: &http::HeaderMap,
 ) -> Option<crate::domain::access_code::AccessCode> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == CODE_COOKIE && !value.is_empty())
-        .and_then(|(_, value)| crate::domain::access_code::AccessCode::parse(value).ok())
+    crate::auth::cookie_value(headers, CODE_COOKIE)
+        .and_then(|value| crate::domain::access_code::AccessCode::parse(value).ok())
 }
 
 /// One answer option.

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod codesheet;
 mod demo;
 mod downloads;
 mod planning;

@@ -56,6 +56,7 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route("/aktionsplan/ziel", post(crate::planning::add_goal))
         .route("/aktionsplan/angebot", post(crate::planning::add_offer))
         .route("/katalog", post(crate::planning::save_program))
+        .route("/teilnahme/codes", post(crate::codesheet::generate))
         .route("/api/csv/action-plan", get(crate::downloads::action_plan))
         .route("/api/csv/profile", get(crate::downloads::profile))
         .route("/api/csv/comparison", get(crate::downloads::comparison))

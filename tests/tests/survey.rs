@@ -323,3 +323,99 @@ async fn bad_input_is_rejected_precisely_and_changes_nothing() -> anyhow::Result
     );
     Ok(())
 }
+
+/// A coordinator prints a class's code sheet in the browser: the codes are
+/// shown once, work in the questionnaire, and a second sheet must be asked
+/// for explicitly.
+#[tokio::test]
+async fn a_coordinator_prints_a_code_sheet_whose_codes_work_once() -> anyhow::Result<()> {
+    use e2e::csrf_token;
+    let server = TestServer::start()?;
+    open_survey_with_codes(&server, 1)?;
+    let class = server.cli(&[
+        "class",
+        "add",
+        "--wave",
+        "Testwelle",
+        "--school",
+        "Gesamtschule Nord",
+        "--name",
+        "8b",
+        "--grade",
+        "8",
+        "--pupils",
+        "4",
+    ])?;
+    assert!(class.status.success());
+    server.cli_with_stdin(
+        &[
+            "user",
+            "add",
+            "--email",
+            "k@teststadt.example",
+            "--name",
+            "K",
+            "--role",
+            "coordinator",
+            "--municipality",
+            "Teststadt",
+            "--password-stdin",
+        ],
+        "ein-langes-passwort\n",
+    )?;
+    let cookie = server
+        .sign_in("k@teststadt.example", "ein-langes-passwort")
+        .await?;
+    let page = http_get(&format!("{}/teilnahme/1", server.url), Some(&cookie)).await?;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("action=\"/teilnahme/codes\""),
+        "a code-sheet form"
+    );
+    let token = csrf_token(&page.body)?;
+    let form = format!("csrf={token}&wave=1&school=Gesamtschule+Nord&class=8b&spares=2");
+    let sheet = http_post_form(
+        &format!("{}/teilnahme/codes", server.url),
+        &form,
+        Some(&cookie),
+    )
+    .await?;
+    assert_eq!(sheet.status, 200);
+    assert_eq!(sheet.headers["cache-control"], "no-store");
+    let codes: Vec<String> = sheet
+        .body
+        .split("<p class=\"code\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(codes.len(), 6, "4 pupils + 2 spares");
+    // A printed code starts the questionnaire.
+    let start = http_post_form(
+        &format!("{}/befragung/start", server.url),
+        &format!("code={}", codes[0]),
+        None,
+    )
+    .await?;
+    assert_eq!(start.headers["location"], "/befragung/fragen?seite=0");
+    // The same class again without asking for extra codes: refused, nothing
+    // generated.
+    let again = http_post_form(
+        &format!("{}/teilnahme/codes", server.url),
+        &form,
+        Some(&cookie),
+    )
+    .await?;
+    assert_eq!(
+        again.headers["location"],
+        "/teilnahme/1?fehler=schon-erzeugt"
+    );
+    assert_eq!(
+        count_rows(&server, "select count(*) from access_code").await?,
+        1 + 6
+    );
+    // Without a session nothing is generated either.
+    let forged = http_post_form(&format!("{}/teilnahme/codes", server.url), &form, None).await?;
+    assert_eq!(forged.status, 303, "no session: to the sign-in");
+    Ok(())
+}

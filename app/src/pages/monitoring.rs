@@ -52,6 +52,10 @@ pub struct ParticipationView {
     pub lines: Vec<ParticipationLine>,
     /// CSV download.
     pub csv_url: String,
+    /// May generate code sheets (coordinator, admin) while the wave is not over.
+    pub can_print_codes: bool,
+    /// CSRF token of the code-sheet forms.
+    pub csrf_token: String,
 }
 
 /// Participation of a wave: all schools for coordinators (and regional
@@ -65,6 +69,15 @@ pub async fn load_participation_view(
     let (scoped, principal, school) = participation_scope(&db, wave).await?;
     let lines = participation_lines(&db, &scoped.wave, school).await?;
     let today = crate::storage::today();
+    let can_print_codes = today <= scoped.wave.closes_on
+        && principal.may(
+            crate::domain::access::Action::ManageSurvey,
+            &scoped.municipality.scope(),
+        );
+    let csrf_token = crate::auth::current()
+        .await?
+        .map(|s| s.csrf_token)
+        .unwrap_or_default();
     Ok(ParticipationView {
         language,
         municipality: scoped.municipality.name.clone(),
@@ -75,6 +88,8 @@ pub async fn load_participation_view(
         one_school: school.is_some() || principal.school_id.is_some(),
         lines,
         csv_url: format!("/api/csv/participation?wave={wave}"),
+        can_print_codes,
+        csrf_token,
     })
 }
 
@@ -223,6 +238,19 @@ fn ParticipationBody(view: ParticipationView) -> impl IntoView {
     let all = l("alle", "all");
     let row_language = language.clone();
     let empty = view.lines.is_empty();
+    let can_print = view.can_print_codes;
+    let csrf = view.csrf_token.clone();
+    let wave_id = view.wave_id;
+    let query = leptos_router::hooks::use_query_map();
+    let error_language = language.clone();
+    let error = move || {
+        query.with(|q| q.get("fehler")).map(|code| match code.as_str() {
+            "schon-erzeugt" => de_en(&error_language, "Für diese Klasse gibt es schon Codes; sie können nicht erneut angezeigt werden. Für einen weiteren Bogen die Zahl der zusätzlichen Codes angeben – die bisherigen bleiben gültig.", "This class has codes already; they cannot be shown again. For another sheet give the number of extra codes – the earlier ones stay valid."),
+            "welle-vorbei" => de_en(&error_language, "Die Welle ist vorbei; es werden keine Codes mehr erzeugt.", "The wave is over; no more codes are generated."),
+            "anzahl" => de_en(&error_language, "Bitte eine Anzahl von 1 bis 60 angeben.", "Please give a number from 1 to 60."),
+            _ => de_en(&error_language, "Unbekannte Klasse.", "Unknown class."),
+        })
+    };
     view! {
         <p class="breadcrumb">
             <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
@@ -230,6 +258,7 @@ fn ParticipationBody(view: ParticipationView) -> impl IntoView {
         </p>
         <h1>{l("Teilnahme", "Participation")}</h1>
         <p class="notice">{state}</p>
+        {move || error().map(|text| view! { <p class="error" role="alert">{text}</p> })}
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
         </p>
@@ -245,6 +274,7 @@ fn ParticipationBody(view: ParticipationView) -> impl IntoView {
                 <th scope="col" class="num">{l("abgeschlossen", "finished")}</th>
                 <th scope="col" class="num">{l("Quote", "Rate")}</th>
                 <th scope="col" class="num">{l("ausgeschlossen", "excluded")}</th>
+                {view.can_print_codes.then(|| view! { <th scope="col" class="no-print">{l("Codes", "Codes")}</th> })}
             </tr></thead>
             <tbody>
                 {view.lines.into_iter().map(|line| {
@@ -261,6 +291,27 @@ fn ParticipationBody(view: ParticipationView) -> impl IntoView {
                             <td class="num">{line.finished}</td>
                             <td class="num">{rate.unwrap_or_else(|| "–".into())}</td>
                             <td class="num">{line.excluded.map_or_else(|| "–".into(), |e| e.to_string())}</td>
+                            {can_print.then(|| {
+                                let form = (!total).then(|| {
+                                    let first = line.issued == 0;
+                                    let (name, value, label) = if first {
+                                        ("spares", "3", de_en(&row_language, "Codebogen drucken (+ Reserve)", "print code sheet (+ spares)"))
+                                    } else {
+                                        ("extra", "1", de_en(&row_language, "weitere Codes", "more codes"))
+                                    };
+                                    view! {
+                                        <form method="post" action="/teilnahme/codes" class="inline-form code-form-row" target="_blank">
+                                            <input type="hidden" name="csrf" value=csrf.clone() />
+                                            <input type="hidden" name="wave" value=wave_id />
+                                            <input type="hidden" name="school" value=line.school.clone().unwrap_or_default() />
+                                            <input type="hidden" name="class" value=line.class.clone().unwrap_or_default() />
+                                            <input type="number" name=name value=value min="0" max="60" aria-label=label.clone() />
+                                            <button type="submit" class="secondary">{label}</button>
+                                        </form>
+                                    }
+                                });
+                                view! { <td class="no-print">{form}</td> }
+                            })}
                         </tr>
                     }
                 }).collect_view()}

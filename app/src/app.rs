@@ -8,6 +8,7 @@ use crate::pages::monitoring::{ParticipationPage, QualityPage};
 use crate::pages::priorities::PrioritiesPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::programs::{ActionPlanPage, MatchingPage, OutcomePage};
+use crate::pages::setup::SetupPage;
 use crate::pages::survey::{SurveyDone, SurveyQuestions, SurveyStart};
 use crate::pages::trends::TrendPage;
 use crate::pages::{home::HomePage, not_found::NotFound};
@@ -128,6 +129,11 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=(StaticSegment("wirkung"), ParamSegment("municipality"), ParamSegment("program"))
                         view=OutcomePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("einrichtung"), ParamSegment("municipality"))
+                        view=SetupPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -9,6 +9,7 @@ mod downloads;
 mod planning;
 mod responses_csv;
 mod setup;
+mod setup_web;
 mod survey;
 mod web;
 

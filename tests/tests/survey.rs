@@ -419,3 +419,91 @@ async fn a_coordinator_prints_a_code_sheet_whose_codes_work_once() -> anyhow::Re
     assert_eq!(forged.status, 303, "no session: to the sign-in");
     Ok(())
 }
+
+/// The coordinator sets the survey up in the browser: a school, a wave, a
+/// class; bad input comes back as a precise message and changes nothing.
+#[tokio::test]
+async fn a_coordinator_sets_up_school_wave_and_class_in_the_browser() -> anyhow::Result<()> {
+    use e2e::csrf_token;
+    let server = TestServer::start_with(&[&["demo"]])?;
+    let cookie = server
+        .sign_in("koordination@ruhrstadt.example", "quartier-demo")
+        .await?;
+    let page = http_get(&format!("{}/einrichtung/1", server.url), Some(&cookie)).await?;
+    assert_eq!(page.status, 200);
+    let token = csrf_token(&page.body)?;
+    let post = |path: &str, body: String| {
+        let url = format!("{}{path}", server.url);
+        let cookie = cookie.clone();
+        async move { http_post_form(&url, &body, Some(&cookie)).await }
+    };
+    let school = post(
+        "/einrichtung/schule",
+        format!("csrf={token}&municipality=1&district=1&name=Neue+Schule&school_type=Gesamtschule"),
+    )
+    .await?;
+    assert!(
+        school.headers["location"]
+            .to_str()?
+            .contains("gespeichert=")
+    );
+    let wave = post(
+        "/einrichtung/welle",
+        format!("csrf={token}&municipality=1&name=Fr%C3%BChjahr+2099&instrument=1&opens=2099-03-01&closes=2099-04-30&grades=6%2C8&district_rule=school"),
+    )
+    .await?;
+    assert!(
+        wave.headers["location"].to_str()?.contains("gespeichert="),
+        "{:?}",
+        wave.headers
+    );
+    let waves_before = count_rows(&server, "select count(*) from wave").await?;
+    let bad_wave = post(
+        "/einrichtung/welle",
+        format!("csrf={token}&municipality=1&name=Kaputt&instrument=1&opens=2099-05-01&closes=2099-04-30&grades=8&district_rule=school"),
+    )
+    .await?;
+    assert!(bad_wave.headers["location"].to_str()?.contains("fehler="));
+    assert_eq!(
+        count_rows(&server, "select count(*) from wave").await?,
+        waves_before
+    );
+    let school_id = count_rows(
+        &server,
+        "select school_id from school where name = 'Neue Schule'",
+    )
+    .await?;
+    let wave_id = count_rows(
+        &server,
+        "select wave_id from wave where name = 'Frühjahr 2099'",
+    )
+    .await?;
+    let class = post(
+        "/einrichtung/klasse",
+        format!("csrf={token}&municipality=1&wave={wave_id}&school={school_id}&name=8c&grade=8&pupils=22"),
+    )
+    .await?;
+    assert!(class.headers["location"].to_str()?.contains("gespeichert="));
+    let wrong_grade = post(
+        "/einrichtung/klasse",
+        format!("csrf={token}&municipality=1&wave={wave_id}&school={school_id}&name=9a&grade=9&pupils=22"),
+    )
+    .await?;
+    let location = wrong_grade.headers["location"].to_str()?.to_string();
+    assert!(location.contains("fehler=Jahrgang%209"), "{location}");
+    assert_eq!(
+        count_rows(
+            &server,
+            &format!("select count(*) from school_class where wave_id = {wave_id}")
+        )
+        .await?,
+        1
+    );
+    // A trainer may read results but not set up the survey.
+    let trainer = server
+        .sign_in("training@ruhrstadt.example", "quartier-demo")
+        .await?;
+    let refused = http_get(&format!("{}/einrichtung/1", server.url), Some(&trainer)).await?;
+    assert_eq!(refused.status, 403);
+    Ok(())
+}

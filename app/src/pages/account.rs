@@ -129,6 +129,8 @@ pub struct MunicipalityEntry {
     pub participation: bool,
     /// May record priorities.
     pub priorities: bool,
+    /// May set up the survey.
+    pub setup: bool,
 }
 
 /// What the overview lists.
@@ -178,6 +180,7 @@ pub async fn load_overview() -> Result<Overview, AppError> {
             quality: principal.may(Action::ViewQuality, &scope),
             participation,
             priorities: principal.may(Action::EditPriorities, &scope),
+            setup: principal.may(Action::ManageSurvey, &scope),
         });
     }
     let school = match (principal.role, principal.school_id) {
@@ -252,6 +255,9 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
                         })}
                         {m.priorities.then(|| view! {
                             <a href=format!("/prioritaeten/{id}")>{l("Prioritäten", "Priorities")}</a>
+                        })}
+                        {m.setup.then(|| view! {
+                            <a href=format!("/einrichtung/{id}")>{l("Befragung einrichten", "Set up the survey")}</a>
                         })}
                         {m.results.then(|| view! {
                             <a href=format!("/programme/{id}")>{l("Programmauswahl", "Program selection")}</a>

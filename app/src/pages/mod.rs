@@ -10,5 +10,6 @@ pub mod not_found;
 pub mod priorities;
 pub mod profile;
 pub mod programs;
+pub mod setup;
 pub mod survey;
 pub mod trends;

@@ -118,3 +118,13 @@ pub async fn all_ids(db: &Db) -> StorageResult<Vec<InstrumentId>> {
             .await?,
     )
 }
+
+/// Every stored instrument version as `(id, key, version, title)`, newest
+/// first.
+pub async fn list(db: &Db) -> StorageResult<Vec<(InstrumentId, String, String, String)>> {
+    Ok(sqlx::query_as(
+        "select instrument_id, instrument_key, version, title from instrument order by instrument_id desc",
+    )
+    .fetch_all(db)
+    .await?)
+}

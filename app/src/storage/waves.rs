@@ -259,3 +259,18 @@ pub async fn of_municipality(db: &Db, municipality: MunicipalityId) -> StorageRe
     .fetch_all(db)
     .await?)
 }
+
+/// Number of classes set up per wave of a municipality: `(wave id, classes)`.
+pub async fn class_counts(
+    db: &Db,
+    municipality: MunicipalityId,
+) -> StorageResult<Vec<(WaveId, i64)>> {
+    Ok(sqlx::query_as(
+        r#"select w.wave_id, count(c.class_id) from wave w
+           left join school_class c on c.wave_id = w.wave_id
+           where w.municipality_id = $1 group by w.wave_id"#,
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?)
+}

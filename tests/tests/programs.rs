@@ -186,6 +186,31 @@ async fn a_trainer_ranks_programs_adds_one_and_reads_its_outcomes() -> Result<()
     assert!(gaps.contains("Elterncafé"), "the offer is listed");
     assert!(gaps.contains("Lücke"), "school commitment is still a gap");
 
+    // Matching for one district uses that district's factors of concern
+    // when the board has not decided for it.
+    let district = http_get(
+        &format!("{}/programme/{MUNICIPALITY}?bezirk=NORD", server.url),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(district.status, 200);
+    assert!(
+        district
+            .body
+            .contains("Vorschlag aus den auffälligen Faktoren"),
+        "district suggestions"
+    );
+    assert!(
+        district.body.contains("li class=\"program\""),
+        "programs for Nordstadt's factors"
+    );
+    let unknown = http_get(
+        &format!("{}/programme/{MUNICIPALITY}?bezirk=NIRGENDS", server.url),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(unknown.status, 404);
+
     // A school contact plans nothing.
     let school = server.sign_in("schule@ruhrstadt.example", PASSWORD).await?;
     let refused = http_get(

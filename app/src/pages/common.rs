@@ -22,6 +22,16 @@ pub fn language_code(locale: Locale) -> String {
 /// a server error. The HTTP status was set by the server function.
 #[component]
 pub fn ErrorNotice(error: AppError, language: String) -> impl IntoView {
+    // The page's status follows the error, whichever step raised it (the
+    // results routes render in async mode, so headers are not sent yet).
+    #[cfg(feature = "ssr")]
+    set_status(match &error {
+        AppError::Unauthenticated => http::StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => http::StatusCode::FORBIDDEN,
+        AppError::NotFound => http::StatusCode::NOT_FOUND,
+        AppError::InvalidInput(_) => http::StatusCode::BAD_REQUEST,
+        _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+    });
     let (title, text, sign_in) = match &error {
         AppError::Unauthenticated => (
             de_en(&language, "Bitte anmelden", "Please sign in"),

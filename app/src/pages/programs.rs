@@ -80,6 +80,12 @@ pub struct MatchingView {
     pub gaps: Vec<CoverageLine>,
     /// Districts for the action-plan form: (id, name).
     pub districts: Vec<(i64, String)>,
+    /// Districts for the scope filter: (code, name).
+    pub district_codes: Vec<(String, String)>,
+    /// The district whose priorities are matched (code), if any.
+    pub district: Option<String>,
+    /// The district's id, to preselect it in the action-plan form.
+    pub district_id: Option<i64>,
     /// May add to the action plan.
     pub can_plan: bool,
     /// CSRF token of the forms.
@@ -108,19 +114,21 @@ async fn planning_scope(
     Ok((row, principal, csrf))
 }
 
-/// The current priority factors of a municipality (ids) and where they come
-/// from: the board's latest municipality-wide decision, else the factors of
-/// concern of the latest wave (at most five).
+/// The current priority factors of a municipality or one of its districts
+/// (ids) and where they come from: the board's latest decision for that
+/// scope, else the factors of concern of the latest wave (for a district:
+/// those of concern there), at most five.
 #[cfg(feature = "ssr")]
 pub async fn current_priorities(
     db: &crate::storage::Db,
     municipality: i64,
+    district: Option<i64>,
     language: &str,
 ) -> Result<(Vec<String>, String), AppError> {
     let history = crate::storage::priorities::history(db, municipality).await?;
     if let Some(decision) = crate::storage::priorities::current(&history)
         .into_iter()
-        .find(|d| d.district_id.is_none())
+        .find(|d| d.district_id == district)
     {
         return Ok((
             decision.factors.clone(),
@@ -146,6 +154,7 @@ pub async fn current_priorities(
     Ok((
         crate::domain::priorities::suggest(&table)
             .into_iter()
+            .filter(|s| district.is_none_or(|d| s.districts.contains(&d)))
             .take(crate::domain::priorities::MAX_FACTORS)
             .map(|s| s.factor_id)
             .collect(),
@@ -181,6 +190,7 @@ async fn factor_labels(
 #[server(prefix = "/api", endpoint = "matching_view")]
 pub async fn load_matching_view(
     municipality: i64,
+    district: Option<String>,
     grade: Option<u8>,
     setting: Option<String>,
     language: String,
@@ -197,7 +207,19 @@ pub async fn load_matching_view(
                 .ok_or_else(|| AppError::InvalidInput(format!("unknown setting {text}")))?,
         ),
     };
-    let (priorities, priorities_source) = current_priorities(&db, municipality, &language).await?;
+    let district_rows = crate::storage::geography::districts(&db, municipality).await?;
+    let district_id = match district.as_deref() {
+        None | Some("") => None,
+        Some(code) => Some(
+            district_rows
+                .iter()
+                .find(|d| d.code == code)
+                .map(|d| d.district_id)
+                .ok_or(AppError::NotFound)?,
+        ),
+    };
+    let (priorities, priorities_source) =
+        current_priorities(&db, municipality, district_id, &language).await?;
     let labels = factor_labels(&db, municipality, &language).await?;
     let label = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_string());
     let catalog = crate::storage::programs::catalog(&db).await?;
@@ -292,11 +314,16 @@ pub async fn load_matching_view(
         programs: ranked_programs,
         coverage: coverage_lines,
         gaps,
-        districts: crate::storage::geography::districts(&db, municipality)
-            .await?
+        district_codes: district_rows
+            .iter()
+            .map(|d| (d.code.clone(), d.name.clone()))
+            .collect(),
+        districts: district_rows
             .into_iter()
             .map(|d| (d.district_id, d.name))
             .collect(),
+        district,
+        district_id,
         can_plan: principal.may(Action::PlanPrograms, &row.scope()),
         csrf_token,
     })
@@ -312,14 +339,15 @@ pub fn MatchingPage() -> impl IntoView {
         move || {
             (
                 params.with(|p| p.get("municipality").and_then(|w| w.parse::<i64>().ok())),
+                query.with(|q| q.get("bezirk")).filter(|s| !s.is_empty()),
                 query.with(|q| q.get("jahrgang").and_then(|g| g.parse::<u8>().ok())),
                 query.with(|q| q.get("setting")).filter(|s| !s.is_empty()),
                 language_code(i18n.get_locale()),
             )
         },
-        |(municipality, grade, setting, language)| async move {
+        |(municipality, district, grade, setting, language)| async move {
             match municipality {
-                Some(m) => load_matching_view(m, grade, setting, language).await,
+                Some(m) => load_matching_view(m, district, grade, setting, language).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -357,6 +385,7 @@ fn MatchingBody(view: MatchingView) -> impl IntoView {
     let districts = view.districts.clone();
     let csrf = view.csrf_token.clone();
     let can_plan = view.can_plan;
+    let preselected = view.district_id;
     let row_language = language.clone();
     view! {
         <p class="breadcrumb">
@@ -375,6 +404,15 @@ fn MatchingBody(view: MatchingView) -> impl IntoView {
             <ol class="priority-list">{view.priorities.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ol>
         </section>
         <form method="get" action=format!("/programme/{municipality_id}") class="filters no-print">
+            <label>
+                {l("Prioritäten von", "Priorities of")}
+                <select name="bezirk">
+                    <option value="" selected=view.district.is_none()>{l("ganze Kommune", "whole municipality")}</option>
+                    {view.district_codes.iter().map(|(code, name)| view! {
+                        <option value=code.clone() selected=view.district.as_deref() == Some(code.as_str())>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
             <label>
                 {l("Jahrgang", "Grade")}
                 <select name="jahrgang">
@@ -423,7 +461,7 @@ fn MatchingBody(view: MatchingView) -> impl IntoView {
                                         {l("Stadtteil", "District")}
                                         <select name="district">
                                             <option value="all">{l("ganze Kommune", "whole municipality")}</option>
-                                            {districts.iter().map(|(id, name)| view! { <option value=*id>{name.clone()}</option> }).collect_view()}
+                                            {districts.iter().map(|(id, name)| view! { <option value=*id selected=preselected == Some(*id)>{name.clone()}</option> }).collect_view()}
                                         </select>
                                     </label>
                                     <label>

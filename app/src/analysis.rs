@@ -409,3 +409,27 @@ pub async fn program_series(
     }
     Ok(result)
 }
+
+/// The participation report of a wave as pages, CSV and CLI show it: the
+/// one place that decides when `excluded` counts appear (only once the wave
+/// has closed, and then protected by suppression; see
+/// `domain::participation`). With `school`, only that school's classes and
+/// its total (a school contact's "wave total" would be the school again).
+pub async fn participation_report(
+    db: &Db,
+    wave: &WaveRow,
+    school: Option<i64>,
+) -> Result<Vec<crate::domain::participation::ParticipationRow>, AnalysisError> {
+    use crate::domain::participation::{ExcludedFigures, participation_table};
+    use crate::domain::suppression::MinGroupSize;
+    let classes = crate::storage::access_codes::participation_of(db, wave.wave_id, school).await?;
+    let figures = if crate::storage::today() > wave.closes_on {
+        ExcludedFigures::Protected(MinGroupSize::default())
+    } else {
+        ExcludedFigures::Withheld
+    };
+    Ok(participation_table(&classes, figures)?
+        .into_iter()
+        .filter(|row| school.is_none() || row.school.is_some())
+        .collect())
+}

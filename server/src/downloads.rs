@@ -9,9 +9,7 @@ use app::analysis;
 use app::auth;
 use app::domain::access::{Action, Principal, Role, Scope};
 use app::domain::aggregate::GroupKey;
-use app::domain::participation::{ExcludedFigures, participation_table};
 use app::domain::report::ProfileTable;
-use app::domain::suppression::MinGroupSize;
 use app::export::{self, GroupNames};
 use app::pages::profile::parse_sex;
 use app::storage::{self, Db, geography, waves};
@@ -324,19 +322,9 @@ async fn participation_csv(
     } else {
         None
     };
-    let classes = storage::access_codes::participation_of(db, wave.wave_id, school)
+    let rows = analysis::participation_report(db, &wave, school)
         .await
         .map_err(internal)?;
-    let figures = if storage::today() > wave.closes_on {
-        ExcludedFigures::Protected(MinGroupSize::default())
-    } else {
-        ExcludedFigures::Withheld
-    };
-    let rows: Vec<_> = participation_table(&classes, figures)
-        .map_err(internal)?
-        .into_iter()
-        .filter(|r| school.is_none() || r.school.is_some())
-        .collect();
     let mut body = Vec::new();
     export::write_participation_csv(&mut body, &rows).map_err(internal)?;
     Ok(csv_response(

@@ -12,9 +12,7 @@ use crate::cli::{
     ParticipationArgs, SchoolAddArgs, WaveCreateArgs,
 };
 use anyhow::{Context, anyhow, bail};
-use app::domain::participation::{ExcludedFigures, participation_table};
 use app::domain::respondent::Grade;
-use app::domain::suppression::MinGroupSize;
 use app::storage::geography::{self, MunicipalityRow, SchoolRow};
 use app::storage::waves::{self, DistrictRule, WaveRow};
 use app::storage::{self, Db, StorageError, access_codes, instruments};
@@ -397,15 +395,9 @@ fn create_private_file(path: &Path) -> anyhow::Result<std::fs::File> {
 /// `participation`.
 pub async fn participation(db: &Db, args: &ParticipationArgs) -> anyhow::Result<()> {
     let wave = wave(db, &args.wave).await?;
-    let classes = access_codes::participation(db, wave.wave_id).await?;
-    // `excluded` only once the wave is over (see domain::participation).
+    let rows = app::analysis::participation_report(db, &wave, None).await?;
+    // `excluded` is withheld until the wave is over; say why it is empty.
     let closed = storage::today() > wave.closes_on;
-    let figures = if closed {
-        ExcludedFigures::Protected(MinGroupSize::default())
-    } else {
-        ExcludedFigures::Withheld
-    };
-    let rows = participation_table(&classes, figures)?;
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)

@@ -148,23 +148,14 @@ pub async fn participation_lines(
     wave: &crate::storage::waves::WaveRow,
     school: Option<i64>,
 ) -> Result<Vec<ParticipationLine>, AppError> {
-    use crate::domain::participation::{ExcludedFigures, participation_table};
-    use crate::domain::suppression::MinGroupSize;
-    let classes = crate::storage::access_codes::participation_of(db, wave.wave_id, school).await?;
-    let closed = crate::storage::today() > wave.closes_on;
-    let figures = if closed {
-        ExcludedFigures::Protected(MinGroupSize::default())
-    } else {
-        ExcludedFigures::Withheld
-    };
-    let rows = participation_table(&classes, figures).map_err(|error| {
-        tracing::error!(%error, "participation table failed");
-        AppError::Internal
-    })?;
+    let rows = crate::analysis::participation_report(db, wave, school)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "participation report failed");
+            AppError::Internal
+        })?;
     Ok(rows
         .into_iter()
-        // A school contact's "wave total" would be their school again.
-        .filter(|r| school.is_none() || r.school.is_some())
         .map(|r| ParticipationLine {
             school: r.school,
             class: r.class,

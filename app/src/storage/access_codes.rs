@@ -178,15 +178,10 @@ pub async fn count_for_class(db: &Db, class: ClassId) -> StorageResult<u64> {
 type ParticipationRow = (String, String, i64, i64, i64, i64, i64, i64, i64);
 
 /// Participation per class of a wave (counts only), ordered by school, grade
-/// and class. [`crate::domain::participation::participation_table`] turns
-/// them into the protected report.
-#[tracing::instrument(skip(db))]
-pub async fn participation(db: &Db, wave: WaveId) -> StorageResult<Vec<ClassParticipation>> {
-    participation_of(db, wave, None).await
-}
-
-/// [`participation`] of one school only (`Some`), or of all (`None`): a
-/// school contact's page must not even read the other schools' counts.
+/// and class, for one school (`Some`: a school contact's page must not even
+/// read the other schools' counts) or all (`None`).
+/// `crate::analysis::participation_report` turns them into the protected
+/// report.
 #[tracing::instrument(skip(db))]
 pub async fn participation_of(
     db: &Db,
@@ -453,7 +448,7 @@ mod tests {
         .await
         .unwrap();
 
-        let rows = participation(&f.db, f.wave).await.unwrap();
+        let rows = participation_of(&f.db, f.wave, None).await.unwrap();
         assert_eq!(
             rows,
             vec![
@@ -481,6 +476,11 @@ mod tests {
                 },
             ]
         );
-        assert!(participation(&f.db, f.wave + 1).await.unwrap().is_empty());
+        assert!(
+            participation_of(&f.db, f.wave + 1, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

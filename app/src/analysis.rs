@@ -10,14 +10,15 @@ use crate::domain::aggregate::{
 use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
 use crate::domain::instrument::{Instrument, LocalizedText, OutcomeGroup};
 use crate::domain::report::{
-    ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
+    NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
 use crate::domain::scoring::{PupilScores, ScoringPlan};
 use crate::domain::stats::{AlphaEstimate, Proportion, cronbach_alpha};
 use crate::domain::suppression::SuppressionError;
 use crate::domain::trend::{TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend};
+use crate::storage::norms::NormSet;
 use crate::storage::waves::WaveRow;
-use crate::storage::{Db, StorageError, instruments, responses};
+use crate::storage::{Db, StorageError, instruments, norms, responses};
 use std::collections::BTreeMap;
 
 /// Errors of an analysis run.
@@ -322,10 +323,108 @@ pub async fn municipality_trends(
 pub const PAGE_BREAKDOWN: [Dimension; 3] = [Dimension::District, Dimension::Grade, Dimension::Sex];
 
 /// The profile table behind the results pages and their CSV downloads:
-/// [`PAGE_BREAKDOWN`], valid questionnaires only, default options (k = 15,
-/// city total as reference).
-pub async fn page_profile(db: &Db, wave: &WaveRow) -> Result<ProfileTable, AnalysisError> {
-    wave_profile(db, wave, &PAGE_BREAKDOWN, false, &ReportOptions::default()).await
+/// [`PAGE_BREAKDOWN`], valid questionnaires only, k = 15, compared with
+/// `norms` if given, else with the city total (each district against the
+/// rest of the city).
+pub async fn page_profile(
+    db: &Db,
+    wave: &WaveRow,
+    norms: Option<&NormTable>,
+) -> Result<ProfileTable, AnalysisError> {
+    let options = ReportOptions {
+        norms: norms.cloned(),
+        ..ReportOptions::default()
+    };
+    wave_profile(db, wave, &PAGE_BREAKDOWN, false, &options).await
+}
+
+/// What a results page compares with: the city total or a stored norm set.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageReference {
+    /// The city total (the default).
+    CityTotal,
+    /// A stored norm set of the wave's instrument.
+    Norms {
+        /// The set (key, label, source).
+        set: NormSet,
+        /// Its values.
+        table: NormTable,
+    },
+}
+
+impl PageReference {
+    /// The norm values, if the reference is a norm set.
+    pub fn norms(&self) -> Option<&NormTable> {
+        match self {
+            PageReference::CityTotal => None,
+            PageReference::Norms { table, .. } => Some(table),
+        }
+    }
+
+    /// The norm set's key, if the reference is a norm set.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            PageReference::CityTotal => None,
+            PageReference::Norms { set, .. } => Some(&set.key),
+        }
+    }
+}
+
+/// A reference a wave cannot be compared with.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    /// No norm set has this key.
+    #[error(
+        "there are no reference values with the key \"{key}\" (available for this wave: {available})"
+    )]
+    Unknown {
+        /// The key asked for.
+        key: String,
+        /// The keys that would work, comma-separated (or "none").
+        available: String,
+    },
+    /// Reading from the database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// The norm sets a wave can be compared with: those of its instrument.
+pub async fn wave_norm_sets(db: &Db, wave: &WaveRow) -> Result<Vec<NormSet>, StorageError> {
+    let key = instruments::key_of(db, wave.instrument_id).await?;
+    norms::for_instrument(db, &key).await
+}
+
+/// Resolves the reference asked for in a URL or on the command line: empty
+/// or absent = the city total, else the key of a norm set of the wave's
+/// instrument (a set of another instrument would name factors the wave does
+/// not have, so it counts as unknown).
+pub async fn page_reference(
+    db: &Db,
+    wave: &WaveRow,
+    key: Option<&str>,
+) -> Result<PageReference, ReferenceError> {
+    let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
+        return Ok(PageReference::CityTotal);
+    };
+    let sets = wave_norm_sets(db, wave).await?;
+    let Some(set) = sets.iter().find(|s| s.key == key).cloned() else {
+        let available = sets
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(ReferenceError::Unknown {
+            key: key.to_string(),
+            available: if available.is_empty() {
+                "none".to_string()
+            } else {
+                available
+            },
+        });
+    };
+    let values = norms::values(db, set.norm_set_id).await?;
+    let table = NormTable::new(set.label.clone(), &values);
+    Ok(PageReference::Norms { set, table })
 }
 
 /// One factor of a program evaluation: the wave series split into program
@@ -432,4 +531,15 @@ pub async fn participation_report(
         .into_iter()
         .filter(|row| school.is_none() || row.school.is_some())
         .collect())
+}
+
+impl From<ReferenceError> for crate::error::AppError {
+    fn from(error: ReferenceError) -> Self {
+        match error {
+            ReferenceError::Unknown { .. } => {
+                crate::error::AppError::InvalidInput(error.to_string())
+            }
+            ReferenceError::Storage(error) => error.into(),
+        }
+    }
 }

@@ -3,8 +3,8 @@
 use anyhow::Context;
 use app::domain::aggregate::Dimension;
 use app::domain::instrument::Instrument;
+use app::domain::norms::parse_norms;
 use app::domain::report::{NormTable, ReportOptions};
-use app::domain::respondent::Grade;
 use app::domain::suppression::MinGroupSize;
 use app::export::{GroupNames, write_profile_csv};
 use app::storage::{self, Db, instruments::StoreOutcome};
@@ -99,6 +99,11 @@ pub enum Command {
     ///     server participation --wave "Frühjahr 2026" --output teilnahme.csv
     #[command(verbatim_doc_comment)]
     Participation(ParticipationArgs),
+    /// Reference values of a larger survey (e.g. a state's CTC survey) that
+    /// profiles can be compared with: `norms import`, `list`, `export`,
+    /// `delete`.
+    #[command(subcommand)]
+    Norms(crate::norms::NormsCommand),
     /// Write a wave's risk and protection profile as CSV to standard output
     /// (or --output): one row per group and factor with n, percent, 95 %
     /// interval, reference, difference, p and adjusted p, elevated flag and
@@ -215,58 +220,45 @@ pub struct ExportProfileArgs {
     /// "Niedersachsen 2015".
     #[arg(long, default_value = "norm", requires = "norms")]
     pub norm_label: String,
+    /// Compare with a stored norm set (see `server norms list`) instead of
+    /// the city total.
+    #[arg(long, conflicts_with = "norms")]
+    pub reference: Option<String>,
 }
 
-/// Reads a norms file (`factor,grade,percent`); every bad row is reported
-/// with its line.
-pub fn read_norms(path: &Path, label: &str) -> anyhow::Result<NormTable> {
-    let mut reader = csv::Reader::from_path(path)
+/// Reads a norms file (`factor,grade,percent`) for the factors of
+/// `instrument`; every bad row is reported with its row and column.
+pub fn read_norms(path: &Path, label: &str, instrument: &Instrument) -> anyhow::Result<NormTable> {
+    let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read norms file {}", path.display()))?;
-    let headers = reader.headers()?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| anyhow::anyhow!("{}: missing column \"{name}\"", path.display()))
-    };
-    let (factor, grade, percent) = (column("factor")?, column("grade")?, column("percent")?);
-    let mut norms = NormTable {
-        label: label.to_string(),
-        ..NormTable::default()
-    };
-    let mut problems = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let line = index + 2;
-        let record = record?;
-        let field = |i: usize| record.get(i).unwrap_or("").trim();
-        let grade_value = match field(grade) {
-            "" => Ok(None),
-            text => Grade::parse(text)
-                .map(|g| Some(g.get()))
-                .map_err(|e| e.to_string()),
-        };
-        let percent_value = field(percent)
-            .parse::<f64>()
-            .ok()
-            .filter(|p| (0.0..=100.0).contains(p))
-            .ok_or_else(|| {
-                format!(
-                    "percent \"{}\" is not a number from 0 to 100",
-                    field(percent)
-                )
-            });
-        match (grade_value, percent_value) {
-            (Ok(g), Ok(p)) if !field(factor).is_empty() => {
-                norms.percent.insert((field(factor).to_string(), g), p);
-            }
-            (Ok(_), Ok(_)) => problems.push(format!("line {line}: empty factor")),
-            (Err(e), _) | (_, Err(e)) => problems.push(format!("line {line}: {e}")),
+    let (header, rows) = crate::planning::split_csv(&text)?;
+    let known: Vec<String> = instrument
+        .scales
+        .iter()
+        .map(|s| s.id.clone())
+        .chain(instrument.outcomes.iter().map(|o| o.id.clone()))
+        .collect();
+    let values = parse_norms(&header, &rows, &known)
+        .map_err(|problems| anyhow::anyhow!("{} has bad rows:\n{problems}", path.display()))?;
+    Ok(NormTable::new(label, &values))
+}
+
+/// Runs `write` on the file `output`, or on standard output.
+pub fn write_output(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut file = std::io::BufWriter::new(file);
+            write(&mut file)?;
+            std::io::Write::flush(&mut file)?;
+            Ok(())
         }
+        None => write(&mut std::io::stdout().lock()),
     }
-    if !problems.is_empty() {
-        anyhow::bail!("{} has bad rows:\n{}", path.display(), problems.join("\n"));
-    }
-    Ok(norms)
 }
 
 impl Default for Command {
@@ -678,9 +670,16 @@ pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result
     let wave = storage::waves::find(db, &args.wave)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{}\"", args.wave))?;
-    let norms = match &args.norms {
-        Some(path) => Some(read_norms(path, &args.norm_label)?),
-        None => None,
+    let norms = match (&args.norms, &args.reference) {
+        (Some(path), _) => {
+            let instrument = storage::instruments::load(db, wave.instrument_id).await?;
+            Some(read_norms(path, &args.norm_label, &instrument)?)
+        }
+        (None, Some(key)) => app::analysis::page_reference(db, &wave, Some(key))
+            .await?
+            .norms()
+            .cloned(),
+        (None, None) => None,
     };
     let options = ReportOptions {
         min_group_size: MinGroupSize::new(args.min_group_size)?,
@@ -700,27 +699,15 @@ pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result
             .into_iter()
             .collect(),
     };
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            write_profile_csv(
-                std::io::BufWriter::new(file),
-                &wave.name,
-                &table,
-                &names,
-                &args.language,
-            )?;
-        }
-        None => write_profile_csv(
-            std::io::stdout().lock(),
+    write_output(args.output.as_deref(), |out| {
+        Ok(write_profile_csv(
+            out,
             &wave.name,
             &table,
             &names,
             &args.language,
-        )?,
-    }
-    Ok(())
+        )?)
+    })
 }
 
 async fn wave(db: &Db, id_or_name: &str) -> anyhow::Result<storage::waves::WaveRow> {

@@ -218,6 +218,7 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     }
     let first_school = schools.first().map(|(id, _)| *id);
     demo_catalog(db).await?;
+    demo_norms(db, &instrument.id).await?;
     demo_accounts(db, municipality, first_school).await?;
     println!(
         "demo data loaded: {MUNICIPALITY} with {} districts, {} schools, {} waves, {total} questionnaires",
@@ -241,6 +242,41 @@ async fn demo_catalog(db: &Db) -> anyhow::Result<()> {
         .context("the shipped demo catalog is invalid")?;
     let (added, _) = app::storage::programs::upsert_catalog(db, &catalog).await?;
     println!("demo program catalog: {added} programs (fictional, marked as demo)");
+    Ok(())
+}
+
+/// Fictional reference values for the demo instrument, so the demo can show
+/// a profile against "the state": the demo city's 2024 figures shifted by a
+/// few points per factor (no real survey's numbers).
+const DEMO_NORMS: &str = include_str!("../../norms/demo-land.csv");
+
+/// Key of the demo norm set.
+pub const DEMO_NORM_KEY: &str = "demo-land";
+
+async fn demo_norms(db: &Db, instrument_key: &str) -> anyhow::Result<()> {
+    use app::domain::norms::{NormKey, parse_norms};
+    let (instrument_key, known) =
+        crate::norms::instrument_factors(db, Some(instrument_key)).await?;
+    let (header, rows) = crate::planning::split_csv(DEMO_NORMS)?;
+    let values =
+        parse_norms(&header, &rows, &known).context("the shipped demo norms are invalid")?;
+    let key = NormKey::parse(DEMO_NORM_KEY)?;
+    app::storage::norms::store(
+        db,
+        &app::storage::norms::NewNormSet {
+            key: &key,
+            label: "Landesvergleich (Demo, fiktiv)",
+            source: "Fiktive Vergleichswerte für die Demonstration – keine Daten einer echten Befragung",
+            instrument_key: &instrument_key,
+            values: &values,
+        },
+        true,
+    )
+    .await?;
+    println!(
+        "demo reference values: {DEMO_NORM_KEY} ({} values, fictional)",
+        values.len()
+    );
     Ok(())
 }
 

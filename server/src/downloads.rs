@@ -35,6 +35,8 @@ pub struct CsvQuery {
     pub sex: Option<String>,
     /// Language of labels (de, en).
     pub language: Option<String>,
+    /// Key of a norm set to compare with instead of the city total.
+    pub reference: Option<String>,
 }
 
 /// An answer other than the CSV.
@@ -194,6 +196,24 @@ async fn profile_body(
     Ok(body)
 }
 
+/// The page profile against the reference the query names (400 for an
+/// unknown one).
+async fn reference_profile(
+    db: &Db,
+    wave: &waves::WaveRow,
+    query: &CsvQuery,
+) -> Result<ProfileTable, Refusal> {
+    let reference = analysis::page_reference(db, wave, query.reference.as_deref())
+        .await
+        .map_err(|error| match error {
+            analysis::ReferenceError::Unknown { .. } => bad_request(error.to_string()),
+            analysis::ReferenceError::Storage(error) => internal(error),
+        })?;
+    analysis::page_profile(db, wave, reference.norms())
+        .await
+        .map_err(internal)
+}
+
 fn only_groups(table: &ProfileTable, keep: impl Fn(&GroupKey) -> bool) -> ProfileTable {
     ProfileTable {
         groups: table
@@ -215,7 +235,7 @@ async fn profile_csv(
     let (wave, _, _) = wave_for(db, headers, query, Action::ViewResults).await?;
     let district = district_id(db, wave.municipality_id, query.district.as_deref()).await?;
     let sex = parse_sex(query.sex.as_deref()).map_err(|e| bad_request(e.to_string()))?;
-    let table = analysis::page_profile(db, &wave).await.map_err(internal)?;
+    let table = reference_profile(db, &wave, query).await?;
     let key = GroupKey {
         district,
         school: None,
@@ -237,7 +257,7 @@ async fn comparison_csv(
 ) -> Result<Response, Refusal> {
     let db = &state.db;
     let (wave, _, _) = wave_for(db, headers, query, Action::ViewResults).await?;
-    let table = analysis::page_profile(db, &wave).await.map_err(internal)?;
+    let table = reference_profile(db, &wave, query).await?;
     let table = only_groups(&table, |k| {
         (k.district.is_some()
             || *k

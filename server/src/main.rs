@@ -6,6 +6,7 @@ mod cli;
 mod codesheet;
 mod demo;
 mod downloads;
+mod norms;
 mod planning;
 mod responses_csv;
 mod setup;
@@ -63,6 +64,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             language,
         } => cli::export_trend(&db, &municipality, &by, min_group_size, &language).await,
         Command::ExportQuality { wave } => cli::export_quality(&db, &wave).await,
+        Command::Norms(norms::NormsCommand::Import(args)) => norms::import(&db, &args).await,
+        Command::Norms(norms::NormsCommand::List) => norms::list(&db).await,
+        Command::Norms(norms::NormsCommand::Export { key, output }) => {
+            norms::export(&db, &key, output.as_ref()).await
+        }
+        Command::Norms(norms::NormsCommand::Delete { key }) => norms::delete(&db, &key).await,
         Command::ImportPrograms { file } => planning::import_programs(&db, &file).await,
         Command::ExportPrograms { output } => planning::export_programs(&db, output.as_ref()).await,
         Command::ImportResponses(args) => responses_csv::import(&db, &args).await,

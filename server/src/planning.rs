@@ -33,9 +33,10 @@ pub async fn known_factors(db: &Db) -> anyhow::Result<Vec<String>> {
     Ok(ids)
 }
 
-/// Reads and checks a catalog CSV; every problem is reported by row and
-/// column.
-pub fn read_catalog(text: &str, known: &[String]) -> anyhow::Result<Vec<Program>> {
+/// Splits a CSV text into its header and rows of fields, for the pure
+/// domain parsers (rows may have any number of fields; the parsers say
+/// which are wrong).
+pub fn split_csv(text: &str) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -46,6 +47,13 @@ pub fn read_catalog(text: &str, known: &[String]) -> anyhow::Result<Vec<Program>
         let record = record.with_context(|| format!("row {}: unreadable CSV", index + 2))?;
         rows.push(record.iter().map(str::to_string).collect());
     }
+    Ok((header, rows))
+}
+
+/// Reads and checks a catalog CSV; every problem is reported by row and
+/// column.
+pub fn read_catalog(text: &str, known: &[String]) -> anyhow::Result<Vec<Program>> {
+    let (header, rows) = split_csv(text)?;
     parse_catalog(&header, &rows, known).map_err(|errors| {
         anyhow::anyhow!("the catalog was not imported, nothing changed:\n{errors}")
     })
@@ -73,7 +81,7 @@ pub async fn import_programs(db: &Db, file: &Path) -> anyhow::Result<()> {
 /// `server export-programs [--output FILE]`.
 pub async fn export_programs(db: &Db, output: Option<&PathBuf>) -> anyhow::Result<()> {
     let catalog = programs::catalog(db).await?;
-    let write = |out: &mut dyn std::io::Write| -> anyhow::Result<()> {
+    crate::cli::write_output(output.map(PathBuf::as_path), |out| {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(CATALOG_COLUMNS)?;
         for (_, program) in &catalog {
@@ -81,15 +89,7 @@ pub async fn export_programs(db: &Db, output: Option<&PathBuf>) -> anyhow::Resul
         }
         writer.flush()?;
         Ok(())
-    };
-    match output {
-        Some(path) => {
-            let mut file = std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            write(&mut file)
-        }
-        None => write(&mut std::io::stdout().lock()),
-    }
+    })
 }
 
 fn back(municipality: i64, query: &str) -> Response {

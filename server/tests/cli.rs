@@ -324,7 +324,11 @@ async fn export_profile_compares_with_imported_norms() {
         ],
     );
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("line 2"));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("row 2, column percent"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }
 
 #[tokio::test]

@@ -478,3 +478,149 @@ async fn results_pages_render_their_charts_without_javascript() -> Result<()> {
     }
     Ok(())
 }
+
+/// The demo's fictional reference values: `(factor, grade)` → percent as
+/// written in the shipped file (grade empty = all grades).
+fn demo_norms() -> Result<BTreeMap<(String, String), f64>> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../norms/demo-land.csv"
+    ))?;
+    let mut rows = csv_rows(&text);
+    rows.remove(0);
+    rows.into_iter()
+        .map(|row| Ok(((row[0].clone(), row[1].clone()), row[2].parse::<f64>()?)))
+        .collect()
+}
+
+/// A coordinator switches the profile's reference from the city total to
+/// imported reference values with the page's own form: every marker moves to
+/// the norm of the grade, the CSV with the same reference agrees, the heat
+/// map compares the whole city too, and an unknown reference is refused.
+#[tokio::test]
+async fn a_coordinator_compares_the_profile_with_imported_reference_values() -> Result<()> {
+    let server = TestServer::start_with(&[&["demo"]])?;
+    let norms = demo_norms()?;
+    let browser = Browser::start().await?;
+    browser.sign_in(&server.url, COORDINATOR, PASSWORD).await?;
+    browser
+        .open_hydrated(&format!("{}/profil/{WAVE}/NORD?jahrgang=8", server.url))
+        .await?;
+    let select = browser
+        .client
+        .find(Locator::Css("select[name=referenz]"))
+        .await?;
+    select
+        .select_by_label("Landesvergleich (Demo, fiktiv)")
+        .await?;
+    browser
+        .client
+        .find(Locator::Css("form.filters button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("body[data-hydrated] p.reference-source"))
+        .await
+        .context("the page with the reference values did not load")?;
+    let url = browser.client.current_url().await?;
+    assert!(
+        url.as_str().contains("jahrgang=8") && url.as_str().contains("referenz=demo-land"),
+        "{url}"
+    );
+    let source = browser
+        .client
+        .find(Locator::Css("p.reference-source"))
+        .await?
+        .text()
+        .await?;
+    assert!(source.contains("Fiktive Vergleichswerte"), "{source}");
+
+    // Every marker sits at the grade-8 norm of its factor.
+    let cookie = server.sign_in(COORDINATOR, PASSWORD).await?;
+    let csv = http_get(
+        &format!(
+            "{}/api/csv/profile?wave={WAVE}&district=NORD&grade=8&reference=demo-land",
+            server.url
+        ),
+        Some(&cookie),
+    )
+    .await?;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let rows = csv_rows(&csv.body);
+    let column = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let factor_of: BTreeMap<String, String> = rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[column("factor_label")].clone(),
+                r[column("factor")].clone(),
+            )
+        })
+        .collect();
+    let mut markers = 0;
+    for row in browser.client.find_all(Locator::Css("g.bar-row")).await? {
+        let label = row.attr("data-label").await?.context("data-label")?;
+        let Ok(marker) = row.find(Locator::Css("[data-reference]")).await else {
+            continue;
+        };
+        let shown: f64 = marker
+            .attr("data-reference")
+            .await?
+            .context("data-reference")?
+            .parse()?;
+        let factor = &factor_of[&label];
+        let norm = norms
+            .get(&(factor.clone(), "8".to_string()))
+            .with_context(|| format!("no grade-8 norm for {factor}"))?;
+        assert!(
+            (shown - norm).abs() <= 0.05 + 1e-9,
+            "{label}: marker {shown}, norm {norm}"
+        );
+        let in_csv = rows[1..]
+            .iter()
+            .find(|r| &r[column("factor")] == factor)
+            .context("factor in CSV")?;
+        assert_eq!(
+            in_csv[column("reference")],
+            "Landesvergleich (Demo, fiktiv)"
+        );
+        assert!((in_csv[column("reference_percent")].parse::<f64>()? - norm).abs() < 0.005);
+        markers += 1;
+    }
+    assert!(markers >= 20, "only {markers} markers at a norm");
+    browser.screenshot("profile-reference-values").await?;
+
+    // The heat map against the norm: the whole city heads the districts.
+    browser
+        .open_hydrated(&format!(
+            "{}/vergleich/{WAVE}?referenz=demo-land",
+            server.url
+        ))
+        .await?;
+    let heat_rows = browser.client.find_all(Locator::Css("g.heat-row")).await?;
+    assert_eq!(heat_rows.len(), 11, "10 districts and the city");
+    assert_eq!(
+        heat_rows[0].attr("data-label").await?.as_deref(),
+        Some("Gesamte Stadt")
+    );
+    browser.close().await?;
+
+    // An unknown reference is a precise 400 on the page and the CSV.
+    for route in [
+        format!("/profil/{WAVE}/NORD?referenz=gibt-es-nicht"),
+        format!("/api/csv/profile?wave={WAVE}&district=NORD&reference=gibt-es-nicht"),
+    ] {
+        let refused = http_get(&format!("{}{route}", server.url), Some(&cookie)).await?;
+        assert_eq!(refused.status, 400, "{route}");
+        assert!(
+            refused.body.contains("gibt-es-nicht"),
+            "{route}: {}",
+            refused.body
+        );
+    }
+    Ok(())
+}

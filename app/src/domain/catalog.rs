@@ -15,6 +15,7 @@
 //! *every* problem of the file is reported with its row and column, so a
 //! file can be fixed in one round.
 
+use super::csv_table::{RowProblem, RowProblems, map_columns};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -263,51 +264,11 @@ pub const LIST_SEPARATOR: &str = ";";
 /// Longest key, in characters.
 pub const MAX_KEY_LEN: usize = 40;
 
-/// One problem of a catalog file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogProblem {
-    /// Row of the file as a spreadsheet shows it: the header is row 1, so
-    /// the first program is row 2 (a cell with a line break still counts as
-    /// one row).
-    pub row: usize,
-    /// The column, or `None` for a problem of the whole row.
-    pub column: Option<String>,
-    /// What is wrong and what is allowed.
-    pub message: String,
-}
+/// One problem of a catalog file (row as a spreadsheet shows it).
+pub type CatalogProblem = RowProblem;
 
-impl CatalogProblem {
-    fn new(row: usize, column: Option<&str>, message: impl Into<String>) -> Self {
-        CatalogProblem {
-            row,
-            column: column.map(str::to_string),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for CatalogProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.column {
-            Some(column) => write!(f, "row {}, column {}: {}", self.row, column, self.message),
-            None => write!(f, "row {}: {}", self.row, self.message),
-        }
-    }
-}
-
-/// Every problem of a rejected catalog file, in row order; displayed one
-/// per line.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{}", lines(.0))]
-pub struct CatalogErrors(pub Vec<CatalogProblem>);
-
-fn lines(problems: &[CatalogProblem]) -> String {
-    problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+/// Every problem of a rejected catalog file, in row order.
+pub type CatalogErrors = RowProblems;
 
 /// Reads a catalog file that the caller has split into a header and rows of
 /// fields. `known_factors` are the risk and protective scale ids of the
@@ -330,7 +291,7 @@ pub fn parse_catalog(
     rows: &[Vec<String>],
     known_factors: &[String],
 ) -> Result<Vec<Program>, CatalogErrors> {
-    let positions = map_header(header).map_err(CatalogErrors)?;
+    let positions = map_header(header).map_err(RowProblems)?;
     let known: HashSet<&str> = known_factors.iter().map(String::as_str).collect();
     let mut problems = Vec::new();
     let mut programs = Vec::with_capacity(rows.len());
@@ -413,7 +374,7 @@ pub fn parse_catalog(
     if problems.is_empty() {
         Ok(programs)
     } else {
-        Err(CatalogErrors(problems))
+        Err(RowProblems(problems))
     }
 }
 
@@ -446,91 +407,12 @@ pub fn catalog_header() -> Vec<String> {
     CATALOG_COLUMNS.iter().map(|c| (*c).to_string()).collect()
 }
 
-/// The field index of each of [`CATALOG_COLUMNS`], or every header problem
-/// (all in row 1): empty names, unknown and repeated columns in column
-/// order, then the missing ones.
+/// The field index of each of [`CATALOG_COLUMNS`], or every header problem.
 fn map_header(header: &[String]) -> Result<[usize; 12], Vec<CatalogProblem>> {
-    let names: Vec<&str> = header
-        .iter()
-        .enumerate()
-        .map(|(index, name)| {
-            if index == 0 {
-                name.trim_start_matches('\u{feff}').trim()
-            } else {
-                name.trim()
-            }
-        })
-        .collect();
-    let whole_file = |message: String| Err(vec![CatalogProblem::new(1, None, message)]);
-    if names.iter().all(|name| name.is_empty()) {
-        return whole_file(format!(
-            "the file is empty: its first line must be the header with the columns {}",
-            CATALOG_COLUMNS.join(", ")
-        ));
-    }
-    // German spreadsheet programs save "CSV" with semicolons; the whole
-    // header then arrives as one cell.
-    if names.len() == 1 && names[0].contains(';') {
-        return whole_file(
-            "the header is a single column containing \";\": the file seems to be separated by semicolons; save it as comma-separated CSV (UTF-8)".to_string(),
-        );
-    }
-
-    let mut problems = Vec::new();
-    for (index, name) in names.iter().enumerate() {
-        if name.is_empty() {
-            problems.push(CatalogProblem::new(
-                1,
-                None,
-                format!("column {}: the header cell is empty", index + 1),
-            ));
-            continue;
-        }
-        let at: Vec<usize> = (0..names.len()).filter(|&i| names[i] == *name).collect();
-        if at[0] != index {
-            continue;
-        }
-        if !CATALOG_COLUMNS.contains(name) {
-            let hint = CATALOG_COLUMNS
-                .iter()
-                .find(|known| known.eq_ignore_ascii_case(name))
-                .map(|known| format!(" (did you mean \"{known}\"?)"))
-                .unwrap_or_default();
-            problems.push(CatalogProblem::new(
-                1,
-                Some(*name),
-                format!(
-                    "unknown column (expected {}){hint}",
-                    CATALOG_COLUMNS.join(", ")
-                ),
-            ));
-        }
-        if at.len() > 1 {
-            problems.push(CatalogProblem::new(
-                1,
-                Some(*name),
-                format!(
-                    "the column appears more than once (columns {})",
-                    at.iter()
-                        .map(|p| (p + 1).to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-    }
-    let mut positions = [0; 12];
-    for (slot, column) in positions.iter_mut().zip(CATALOG_COLUMNS) {
-        match names.iter().position(|name| *name == column) {
-            Some(position) => *slot = position,
-            None => problems.push(CatalogProblem::new(1, Some(column), "missing column")),
-        }
-    }
-    if problems.is_empty() {
-        Ok(positions)
-    } else {
-        Err(problems)
-    }
+    let positions = map_columns(header, &CATALOG_COLUMNS)?;
+    let mut array = [0; 12];
+    array.copy_from_slice(&positions);
+    Ok(array)
 }
 
 /// Whether a link cell is empty or an http(s) address without spaces.

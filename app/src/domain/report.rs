@@ -75,26 +75,7 @@ pub fn profile_factors(instrument: &Instrument) -> Vec<FactorInfo> {
     scales.chain(outcomes).collect()
 }
 
-/// Imported reference values (e.g. a state survey's percentages), per factor
-/// and optionally per grade.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct NormTable {
-    /// Name shown next to the reference marker, e.g. "Niedersachsen 2015".
-    pub label: String,
-    /// `(factor id, grade)` → percent; grade `None` applies to all grades.
-    pub percent: BTreeMap<(String, Option<u8>), f64>,
-}
-
-impl NormTable {
-    /// The norm for a factor and grade: the grade's own value, else the
-    /// all-grades value.
-    pub fn get(&self, factor: &str, grade: Option<u8>) -> Option<f64> {
-        grade
-            .and_then(|g| self.percent.get(&(factor.to_string(), Some(g))))
-            .or_else(|| self.percent.get(&(factor.to_string(), None)))
-            .copied()
-    }
-}
+pub use super::norms::NormTable;
 
 /// Settings of a report.
 #[derive(Clone, Debug, Default, PartialEq)]

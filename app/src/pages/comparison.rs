@@ -1,5 +1,6 @@
-//! `/vergleich/{wave}`: every district against the city total, as a heat map
-//! districts × factors, sortable by any factor, with the numbers as a table.
+//! `/vergleich/{wave}`: every district against the city total (or imported
+//! reference values, then the city too), as a heat map districts × factors,
+//! sortable by any factor, with the numbers as a table.
 
 use super::common::{ErrorNotice, de_en, language_code, number_text};
 use crate::components::charts::{HeatMap, HeatMapData};
@@ -32,6 +33,14 @@ pub struct ComparisonView {
     pub heat_map: HeatMapData,
     /// CSV download of the same numbers.
     pub csv_url: String,
+    /// Name of the reference.
+    pub reference_label: String,
+    /// The norm set compared with (`None` = the city total).
+    pub reference_key: Option<String>,
+    /// Where the norm values come from (empty for the city total).
+    pub reference_source: String,
+    /// Norm sets this wave can be compared with: (key, label).
+    pub reference_options: Vec<(String, String)>,
 }
 
 /// The comparison of every district of a wave (optionally one grade),
@@ -41,6 +50,7 @@ pub async fn load_comparison_view(
     wave: i64,
     grade: Option<u8>,
     sort: Option<String>,
+    reference: Option<String>,
     language: String,
 ) -> Result<ComparisonView, AppError> {
     use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
@@ -53,7 +63,24 @@ pub async fn load_comparison_view(
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
     super::common::check_grade(&grades, grade)?;
-    let table = crate::analysis::page_profile(&db, &scoped.wave)
+    let reference =
+        crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
+    let reference_options = crate::analysis::wave_norm_sets(&db, &scoped.wave)
+        .await?
+        .into_iter()
+        .map(|set| (set.key, set.label))
+        .collect();
+    let (reference_label, reference_source) = match &reference {
+        crate::analysis::PageReference::CityTotal => (
+            de_en(&language, "Gesamtstadt", "the whole city"),
+            String::new(),
+        ),
+        crate::analysis::PageReference::Norms { set, .. } => {
+            (set.label.clone(), set.source.clone())
+        }
+    };
+    let reference_key = reference.key().map(str::to_string);
+    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
         .await
         .map_err(|error| {
             tracing::error!(%error, "comparison failed");
@@ -72,11 +99,24 @@ pub async fn load_comparison_view(
     let sort_index = sort
         .as_deref()
         .and_then(|id| table.factors.iter().position(|f| f.id == id));
-    let mut rows: Vec<(Option<f64>, HeatRow)> = districts
+    let link_query = super::profile::page_query(grade, None, reference_key.as_deref());
+    // Against a norm the city itself is compared too, so it heads the rows.
+    let city = de_en(&language, "Gesamte Stadt", "Whole city");
+    let groups: Vec<(Option<i64>, String, String)> = reference_key
+        .is_some()
+        .then(|| (None, city, "gesamt".to_string()))
+        .into_iter()
+        .chain(
+            districts
+                .iter()
+                .map(|d| (Some(d.district_id), d.name.clone(), d.code.clone())),
+        )
+        .collect();
+    let mut rows: Vec<(Option<f64>, HeatRow)> = groups
         .iter()
-        .map(|d| {
+        .map(|(district, name, code)| {
             let key = GroupKey {
-                district: Some(d.district_id),
+                district: *district,
                 school: None,
                 grade,
                 sex: SexKey::All,
@@ -100,22 +140,20 @@ pub async fn load_comparison_view(
                 cell.difference_points
                     .map(|d| if columns[i].higher_is_worse { d } else { -d })
             });
-            let mut query = String::new();
-            if let Some(g) = grade {
-                query = format!("?jahrgang={g}");
-            }
             (
                 sort_value,
                 HeatRow {
-                    label: d.name.clone(),
-                    href: Some(format!("/profil/{wave}/{}{query}", d.code)),
+                    label: name.clone(),
+                    href: Some(format!("/profil/{wave}/{code}{link_query}")),
                     cells,
                 },
             )
         })
         .collect();
+    // The city row stays on top whatever the order of the districts.
+    let city_rows = usize::from(reference_key.is_some());
     if sort_index.is_some() {
-        rows.sort_by(|a, b| match (a.0, b.0) {
+        rows[city_rows..].sort_by(|a, b| match (a.0, b.0) {
             (Some(x), Some(y)) => y.total_cmp(&x),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -131,28 +169,36 @@ pub async fn load_comparison_view(
         title: de_en(
             &language,
             &format!(
-                "Stadtteile im Vergleich zur Gesamtstadt – {}, {grade_text}",
+                "Stadtteile im Vergleich zu: {reference_label} – {}, {grade_text}",
                 scoped.wave.name
             ),
             &format!(
-                "Districts compared with the whole city – {}, {grade_text}",
+                "Districts compared with {reference_label} – {}, {grade_text}",
                 scoped.wave.name
             ),
         ),
         summary: de_en(
             &language,
-            "Farbe: Differenz zur Gesamtstadt in Prozentpunkten (rot ungünstiger, grün günstiger); * = auffällig (signifikant und mindestens 5 Punkte).",
-            "Colour: difference to the whole city in percentage points (red worse, green better); * = of concern (significant and at least 5 points).",
+            &format!(
+                "Farbe: Differenz zu „{reference_label}“ in Prozentpunkten (rot ungünstiger, grün günstiger); * = auffällig (signifikant und mindestens 5 Punkte)."
+            ),
+            &format!(
+                "Colour: difference to \"{reference_label}\" in percentage points (red worse, green better); * = of concern (significant and at least 5 points)."
+            ),
         ),
         columns,
         rows: rows.into_iter().map(|(_, row)| row).collect(),
         empty_text: de_en(&language, "Noch keine Stadtteile.", "No districts yet."),
         legend_worse: de_en(
             &language,
-            "ungünstiger als die Stadt",
-            "worse than the city",
+            "ungünstiger als die Referenz",
+            "worse than the reference",
         ),
-        legend_better: de_en(&language, "günstiger als die Stadt", "better than the city"),
+        legend_better: de_en(
+            &language,
+            "günstiger als die Referenz",
+            "better than the reference",
+        ),
         legend_significant: de_en(&language, "* auffällig", "* of concern"),
         legend_suppressed: de_en(
             &language,
@@ -163,6 +209,9 @@ pub async fn load_comparison_view(
     let mut csv_url = format!("/api/csv/comparison?wave={wave}");
     if let Some(g) = grade {
         csv_url.push_str(&format!("&grade={g}"));
+    }
+    if let Some(key) = &reference_key {
+        csv_url.push_str(&format!("&reference={key}"));
     }
     Ok(ComparisonView {
         language,
@@ -179,6 +228,10 @@ pub async fn load_comparison_view(
         sorted_by: sort_index.map(|i| table.factors[i].id.clone()),
         heat_map,
         csv_url,
+        reference_label,
+        reference_key,
+        reference_source,
+        reference_options,
     })
 }
 
@@ -196,12 +249,13 @@ pub fn ComparisonPage() -> impl IntoView {
                 query
                     .with(|q| q.get("sortierung"))
                     .filter(|s| !s.is_empty()),
+                query.with(|q| q.get("referenz")),
                 language_code(i18n.get_locale()),
             )
         },
-        |(wave, grade, sort, language)| async move {
+        |(wave, grade, sort, reference, language)| async move {
             match wave {
-                Some(wave) => load_comparison_view(wave, grade, sort, language).await,
+                Some(wave) => load_comparison_view(wave, grade, sort, reference, language).await,
                 None => Err(AppError::NotFound),
             }
         },
@@ -229,6 +283,27 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
     let rows = view.heat_map.rows.clone();
     let columns = view.heat_map.columns.clone();
     let table_language = language.clone();
+    let selected_reference = view.reference_key.clone().unwrap_or_default();
+    let reference_select = (!view.reference_options.is_empty()).then(|| {
+        view! {
+            <label>
+                {l("Vergleich mit", "Compare with")}
+                <select name="referenz">
+                    <option value="" selected=selected_reference.is_empty()>{l("Gesamte Stadt", "Whole city")}</option>
+                    {view.reference_options.iter().map(|(key, label)| view! {
+                        <option value=key.clone() selected=*key == selected_reference>{label.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    });
+    let reference_note = (!view.reference_source.is_empty()).then(|| {
+        view! {
+            <p class="reference-source">
+                {de_en(&language, &format!("Vergleichswerte „{}“: {}", view.reference_label, view.reference_source), &format!("Reference values \"{}\": {}", view.reference_label, view.reference_source))}
+            </p>
+        }
+    });
     view! {
         <p class="breadcrumb">
             <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
@@ -254,8 +329,10 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            {reference_select}
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
+        {reference_note}
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
             <span class="hint">{l("Ein Klick auf einen Stadtteil öffnet sein Profil.", "Click a district to open its profile.")}</span>

@@ -86,7 +86,7 @@ pub async fn load_priorities_view(
     let mut factors = Vec::new();
     if let Some(wave) = &latest {
         let instrument = instruments::load(&db, wave.instrument_id).await?;
-        let table = crate::analysis::page_profile(&db, wave)
+        let table = crate::analysis::page_profile(&db, wave, None)
             .await
             .map_err(|error| {
                 tracing::error!(%error, "profile failed");

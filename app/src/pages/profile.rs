@@ -68,6 +68,12 @@ pub struct ProfileView {
     pub rows: Vec<ProfileTableRow>,
     /// Reference name.
     pub reference_label: String,
+    /// The norm set compared with (`None` = the city total).
+    pub reference_key: Option<String>,
+    /// Where the norm values come from (empty for the city total).
+    pub reference_source: String,
+    /// Norm sets this wave can be compared with: (key, label).
+    pub reference_options: Vec<(String, String)>,
     /// Minimum group size in force.
     pub min_group_size: u64,
     /// Instrument, cut points and validity rule versions.
@@ -95,8 +101,13 @@ pub fn parse_sex(value: Option<&str>) -> Result<crate::domain::aggregate::SexKey
     })
 }
 
-/// The query string of the CSV and page links for these filters.
-pub fn filter_query(district: &str, grade: Option<u8>, sex: Option<&str>) -> String {
+/// The query string of the CSV download for these filters.
+pub fn filter_query(
+    district: &str,
+    grade: Option<u8>,
+    sex: Option<&str>,
+    reference: Option<&str>,
+) -> String {
     let mut query = format!("district={district}");
     if let Some(grade) = grade {
         query.push_str(&format!("&grade={grade}"));
@@ -104,7 +115,29 @@ pub fn filter_query(district: &str, grade: Option<u8>, sex: Option<&str>) -> Str
     if let Some(sex) = sex.filter(|s| !s.is_empty() && *s != "all") {
         query.push_str(&format!("&sex={sex}"));
     }
+    if let Some(reference) = reference {
+        query.push_str(&format!("&reference={reference}"));
+    }
     query
+}
+
+/// The German query string (`?jahrgang=…&geschlecht=…&referenz=…`, or empty)
+/// that keeps a page's filters on links to the same kind of page.
+pub fn page_query(grade: Option<u8>, sex: Option<&str>, reference: Option<&str>) -> String {
+    let parts: Vec<String> = [
+        grade.map(|g| format!("jahrgang={g}")),
+        sex.filter(|s| !s.is_empty() && *s != "all")
+            .map(|s| format!("geschlecht={s}")),
+        reference.map(|r| format!("referenz={r}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
 }
 
 /// The name of a factor kind in the UI.
@@ -124,6 +157,7 @@ pub async fn load_profile_view(
     district: String,
     grade: Option<u8>,
     sex: Option<String>,
+    reference: Option<String>,
     language: String,
 ) -> Result<ProfileView, AppError> {
     use crate::components::charts::{BarKind, BarRow, Highlight};
@@ -148,7 +182,14 @@ pub async fn load_profile_view(
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
     super::common::check_grade(&grades, grade)?;
-    let table = crate::analysis::page_profile(&db, &scoped.wave)
+    let reference =
+        crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
+    let reference_options = crate::analysis::wave_norm_sets(&db, &scoped.wave)
+        .await?
+        .into_iter()
+        .map(|set| (set.key, set.label))
+        .collect();
+    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
         .await
         .map_err(|error| {
             tracing::error!(%error, "profile failed");
@@ -161,11 +202,16 @@ pub async fn load_profile_view(
         sex: sex_key,
     };
     let group = table.group(&key);
-    let reference_label = if table.reference_label == "city_total" {
-        de_en(&language, "Gesamte Stadt", "Whole city")
-    } else {
-        table.reference_label.clone()
+    let (reference_label, reference_source) = match &reference {
+        crate::analysis::PageReference::CityTotal => (
+            de_en(&language, "Gesamte Stadt", "Whole city"),
+            String::new(),
+        ),
+        crate::analysis::PageReference::Norms { set, .. } => {
+            (set.label.clone(), set.source.clone())
+        }
     };
+    let reference_key = reference.key().map(str::to_string);
     let suppressed_note = de_en(
         &language,
         &format!(
@@ -337,6 +383,9 @@ pub async fn load_profile_view(
         charts,
         rows,
         reference_label: reference_label.clone(),
+        reference_key: reference_key.clone(),
+        reference_source,
+        reference_options,
         min_group_size: table.min_group_size,
         versions: format!(
             "{} · {} · {}",
@@ -345,7 +394,12 @@ pub async fn load_profile_view(
         excluded: table.excluded_flagged,
         csv_url: format!(
             "/api/csv/profile?wave={wave}&{}",
-            filter_query(&district, grade, sex_name.as_deref())
+            filter_query(
+                &district,
+                grade,
+                sex_name.as_deref(),
+                reference_key.as_deref()
+            )
         ),
     })
 }
@@ -363,12 +417,15 @@ pub fn ProfilePage() -> impl IntoView {
                 params.with(|p| p.get("district")).unwrap_or_default(),
                 query.with(|q| q.get("jahrgang").and_then(|g| g.parse::<u8>().ok())),
                 query.with(|q| q.get("geschlecht")),
+                query.with(|q| q.get("referenz")),
                 language_code(i18n.get_locale()),
             )
         },
-        |(wave, district, grade, sex, language)| async move {
+        |(wave, district, grade, sex, reference, language)| async move {
             match wave {
-                Some(wave) => load_profile_view(wave, district, grade, sex, language).await,
+                Some(wave) => {
+                    load_profile_view(wave, district, grade, sex, reference, language).await
+                }
                 None => Err(AppError::NotFound),
             }
         },
@@ -413,7 +470,63 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
         ),
     };
     let trend_href = format!("/trend/{}/{}", view.municipality_id, view.district_code);
-    let comparison_href = format!("/vergleich/{}", view.wave_id);
+    // District links keep every filter; the comparison has no sex filter.
+    let keep = page_query(
+        view.grade,
+        view.sex.as_deref(),
+        view.reference_key.as_deref(),
+    );
+    let comparison_href = format!(
+        "/vergleich/{}{}",
+        view.wave_id,
+        page_query(view.grade, None, view.reference_key.as_deref())
+    );
+    let selected_reference = view.reference_key.clone().unwrap_or_default();
+    let reference_select = (!view.reference_options.is_empty()).then(|| {
+        view! {
+            <label>
+                {l("Vergleich mit", "Compare with")}
+                <select name="referenz">
+                    <option value="" selected=selected_reference.is_empty()>{l("Gesamte Stadt", "Whole city")}</option>
+                    {view.reference_options.iter().map(|(key, label)| view! {
+                        <option value=key.clone() selected=*key == selected_reference>{label.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    });
+    let reference_note = (!view.reference_source.is_empty()).then(|| {
+        view! {
+            <p class="reference-source">
+                {de_en(&language, &format!("Vergleichswerte „{}“: {}", view.reference_label, view.reference_source), &format!("Reference values \"{}\": {}", view.reference_label, view.reference_source))}
+            </p>
+        }
+    });
+    let without_norm = view
+        .rows
+        .iter()
+        .filter(|row| row.percent.is_some() && row.reference.is_none())
+        .count();
+    let norm_gap_note = (view.reference_key.is_some() && without_norm > 0).then(|| {
+        view! {
+            <p class="notice">
+                {de_en(&language,
+                    &format!("Für {without_norm} Faktoren enthalten die Vergleichswerte keinen Wert für diese Auswahl (z. B. nur Werte je Jahrgang): dort gibt es keinen Vergleich. Wählen Sie gegebenenfalls einen Jahrgang."),
+                    &format!("For {without_norm} factors the reference values have no value for this selection (e.g. values per grade only): they are not compared. Choose a grade if needed."))}
+            </p>
+        }
+    });
+    let test_text = if view.reference_key.is_some() {
+        (
+            "nach Benjamini-Hochberg-Korrektur signifikant im exakten Binomialtest gegen den Vergleichswert",
+            "significant in the exact binomial test against the reference value after Benjamini-Hochberg correction",
+        )
+    } else {
+        (
+            "nach Benjamini-Hochberg-Korrektur signifikant gegenüber dem Rest der Stadt",
+            "significant against the rest of the city after Benjamini-Hochberg correction",
+        )
+    };
     let lang_for_rows = language.clone();
     view! {
         <p class="breadcrumb">
@@ -442,12 +555,15 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            {reference_select}
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
+        {reference_note}
+        {norm_gap_note}
         <nav class="district-switch no-print" aria-label=l("Stadtteile", "Districts")>
-            <a href=format!("{base}/gesamt") aria-current=(view.district_code == "gesamt").then_some("page")>{l("Gesamte Stadt", "Whole city")}</a>
+            <a href=format!("{base}/gesamt{keep}") aria-current=(view.district_code == "gesamt").then_some("page")>{l("Gesamte Stadt", "Whole city")}</a>
             {view.districts.iter().map(|(code, name)| view! {
-                <a href=format!("{base}/{code}") aria-current=(*code == view.district_code).then_some("page")>{name.clone()}</a>
+                <a href=format!("{base}/{code}{keep}") aria-current=(*code == view.district_code).then_some("page")>{name.clone()}</a>
             }).collect_view()}
         </nav>
         <p class="actions no-print">
@@ -497,8 +613,8 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
             </table>
             <p class="footnote">
                 {de_en(&language,
-                    &format!("Anteile gültiger Fragebögen ({} wegen Gültigkeitsregeln ausgeschlossen). Intervalle: Wilson, einfache Zufallsstichprobe angenommen. Auffällig: mindestens 5 Prozentpunkte ungünstiger als die Referenz und nach Benjamini-Hochberg-Korrektur signifikant gegenüber dem Rest der Stadt. Gruppen unter {} Antworten werden nicht ausgewiesen. Versionen: {}.", view.excluded, view.min_group_size, view.versions),
-                    &format!("Shares of valid questionnaires ({} excluded by validity rules). Intervals: Wilson, simple random sampling assumed. Of concern: at least 5 points worse than the reference and significant against the rest of the city after Benjamini-Hochberg correction. Groups below {} answers are not shown. Versions: {}.", view.excluded, view.min_group_size, view.versions))}
+                    &format!("Anteile gültiger Fragebögen ({} wegen Gültigkeitsregeln ausgeschlossen). Intervalle: Wilson, einfache Zufallsstichprobe angenommen. Auffällig: mindestens 5 Prozentpunkte ungünstiger als die Referenz und {}. Gruppen unter {} Antworten werden nicht ausgewiesen. Versionen: {}.", view.excluded, test_text.0, view.min_group_size, view.versions),
+                    &format!("Shares of valid questionnaires ({} excluded by validity rules). Intervals: Wilson, simple random sampling assumed. Of concern: at least 5 points worse than the reference and {}. Groups below {} answers are not shown. Versions: {}.", view.excluded, test_text.1, view.min_group_size, view.versions))}
             </p>
         </section>
     }

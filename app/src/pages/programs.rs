@@ -145,7 +145,7 @@ pub async fn current_priorities(
     else {
         return Ok((Vec::new(), String::new()));
     };
-    let table = crate::analysis::page_profile(db, &wave)
+    let table = crate::analysis::page_profile(db, &wave, None)
         .await
         .map_err(|error| {
             tracing::error!(%error, "profile failed");
@@ -631,7 +631,7 @@ pub async fn load_action_plan_view(
     let mut tables = Vec::new();
     for wave in &waves {
         tables.push(
-            crate::analysis::page_profile(&db, wave)
+            crate::analysis::page_profile(&db, wave, None)
                 .await
                 .map_err(|error| {
                     tracing::error!(%error, "profile failed");

@@ -110,6 +110,15 @@ pub async fn find(db: &Db, key: &str, version: &str) -> StorageResult<Option<Ins
     .await?)
 }
 
+/// The key (not the version) of a stored instrument.
+pub async fn key_of(db: &Db, instrument_id: InstrumentId) -> StorageResult<String> {
+    sqlx::query_scalar("select instrument_key from instrument where instrument_id = $1")
+        .bind(instrument_id)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| StorageError::NotFound(format!("instrument {instrument_id}")))
+}
+
 /// Ids of every stored instrument version, oldest first.
 pub async fn all_ids(db: &Db) -> StorageResult<Vec<InstrumentId>> {
     Ok(

@@ -9,6 +9,7 @@ pub mod access_codes;
 pub mod drafts;
 pub mod geography;
 pub mod instruments;
+pub mod norms;
 pub mod priorities;
 pub mod programs;
 pub mod responses;

@@ -1,0 +1,179 @@
+//! What every tabular import (program catalog, norms) shares: problems
+//! reported by spreadsheet row and column, and the header check.
+//!
+//! Pure: the caller splits the file into fields (the `csv` crate is
+//! server-only), so the rules can be unit-tested on plain strings.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One problem of an imported table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// Row of the file as a spreadsheet shows it: the header is row 1, so
+    /// the first data row is row 2 (a cell with a line break still counts
+    /// as one row).
+    pub row: usize,
+    /// The column, or `None` for a problem of the whole row.
+    pub column: Option<String>,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl RowProblem {
+    /// A problem in `row` (and `column`, if it concerns one cell).
+    pub fn new(row: usize, column: Option<&str>, message: impl Into<String>) -> Self {
+        RowProblem {
+            row,
+            column: column.map(str::to_string),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "row {}, column {}: {}", self.row, column, self.message),
+            None => write!(f, "row {}: {}", self.row, self.message),
+        }
+    }
+}
+
+/// Every problem of a rejected file, in row order; displayed one per line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}", lines(.0))]
+pub struct RowProblems(pub Vec<RowProblem>);
+
+fn lines(problems: &[RowProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The field index of each of `columns`, or every header problem (all in
+/// row 1): empty names, unknown and repeated columns in column order, then
+/// the missing ones. The header must name every column exactly once, in any
+/// order, and nothing else; a byte order mark before the first name is
+/// ignored.
+pub fn map_columns(header: &[String], columns: &[&str]) -> Result<Vec<usize>, Vec<RowProblem>> {
+    let names: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            if index == 0 {
+                name.trim_start_matches('\u{feff}').trim()
+            } else {
+                name.trim()
+            }
+        })
+        .collect();
+    let whole_file = |message: String| Err(vec![RowProblem::new(1, None, message)]);
+    if names.iter().all(|name| name.is_empty()) {
+        return whole_file(format!(
+            "the file is empty: its first line must be the header with the columns {}",
+            columns.join(", ")
+        ));
+    }
+    // German spreadsheet programs save "CSV" with semicolons; the whole
+    // header then arrives as one cell.
+    if names.len() == 1 && names[0].contains(';') {
+        return whole_file(
+            "the header is a single column containing \";\": the file seems to be separated by semicolons; save it as comma-separated CSV (UTF-8)".to_string(),
+        );
+    }
+
+    let mut problems = Vec::new();
+    for (index, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            problems.push(RowProblem::new(
+                1,
+                None,
+                format!("column {}: the header cell is empty", index + 1),
+            ));
+            continue;
+        }
+        let at: Vec<usize> = (0..names.len()).filter(|&i| names[i] == *name).collect();
+        if at[0] != index {
+            continue;
+        }
+        if !columns.contains(name) {
+            let hint = columns
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(name))
+                .map(|known| format!(" (did you mean \"{known}\"?)"))
+                .unwrap_or_default();
+            problems.push(RowProblem::new(
+                1,
+                Some(*name),
+                format!("unknown column (expected {}){hint}", columns.join(", ")),
+            ));
+        }
+        if at.len() > 1 {
+            problems.push(RowProblem::new(
+                1,
+                Some(*name),
+                format!(
+                    "the column appears more than once (columns {})",
+                    at.iter()
+                        .map(|p| (p + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    let mut positions = Vec::with_capacity(columns.len());
+    for column in columns {
+        match names.iter().position(|name| name == column) {
+            Some(position) => positions.push(position),
+            None => problems.push(RowProblem::new(1, Some(column), "missing column")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(positions)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn columns_are_found_in_any_order_and_a_bom_is_ignored() {
+        let found = map_columns(&header(&["\u{feff}b", " a "]), &["a", "b"]).unwrap();
+        assert_eq!(found, vec![1, 0]);
+    }
+
+    #[test]
+    fn every_header_problem_is_reported_at_once() {
+        let problems = map_columns(&header(&["A", "x", "x", ""]), &["a", "b"]).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            vec![
+                "row 1, column A: unknown column (expected a, b) (did you mean \"a\"?)",
+                "row 1, column x: unknown column (expected a, b)",
+                "row 1, column x: the column appears more than once (columns 2, 3)",
+                "row 1: column 4: the header cell is empty",
+                "row 1, column a: missing column",
+                "row 1, column b: missing column",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_semicolon_file_gets_one_precise_message() {
+        let problems = map_columns(&header(&["a;b"]), &["a", "b"]).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("separated by semicolons"));
+    }
+}

@@ -9,6 +9,9 @@ use crate::domain::aggregate::{
 };
 use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
 use crate::domain::instrument::{Instrument, LocalizedText, OutcomeGroup};
+use crate::domain::profile::{FactorComparison, ProfileOptions};
+use crate::domain::regional::{FactorColumn, compare_with_other_cities};
+use crate::domain::report::{FactorInfo, Figures};
 use crate::domain::report::{
     NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
@@ -16,9 +19,10 @@ use crate::domain::scoring::{PupilScores, ScoringPlan};
 use crate::domain::stats::{AlphaEstimate, Proportion, cronbach_alpha};
 use crate::domain::suppression::SuppressionError;
 use crate::domain::trend::{TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend};
+use crate::storage::geography::MunicipalityScopeRow;
 use crate::storage::norms::NormSet;
 use crate::storage::waves::WaveRow;
-use crate::storage::{Db, StorageError, instruments, norms, responses};
+use crate::storage::{Db, StorageError, instruments, norms, responses, waves};
 use std::collections::BTreeMap;
 
 /// Errors of an analysis run.
@@ -374,9 +378,7 @@ impl PageReference {
 #[derive(Debug, thiserror::Error)]
 pub enum ReferenceError {
     /// No norm set has this key.
-    #[error(
-        "there are no reference values with the key \"{key}\" (available for this wave: {available})"
-    )]
+    #[error("there are no reference values with the key \"{key}\" (available here: {available})")]
     Unknown {
         /// The key asked for.
         key: String,
@@ -386,6 +388,9 @@ pub enum ReferenceError {
     /// Reading from the database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The analysis itself failed.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
 }
 
 /// The norm sets a wave can be compared with: those of its instrument.
@@ -540,6 +545,185 @@ impl From<ReferenceError> for crate::error::AppError {
                 crate::error::AppError::InvalidInput(error.to_string())
             }
             ReferenceError::Storage(error) => error.into(),
+            ReferenceError::Analysis(error) => {
+                tracing::error!(%error, "analysis failed");
+                crate::error::AppError::Internal
+            }
         }
     }
+}
+
+/// One municipality in [`MunicipalityComparison`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CityRow {
+    /// The municipality.
+    pub municipality_id: i64,
+    /// Its name.
+    pub municipality: String,
+    /// The wave its figures come from (its latest with questionnaires).
+    pub wave: WaveRow,
+    /// Whether the chosen norm set fits the wave's instrument (always
+    /// `true` for the pooled comparison).
+    pub reference_applies: bool,
+    /// Per factor column: the city total's figures (`None` = not surveyed
+    /// by this city's instrument, or not shown) and its comparison.
+    pub cells: Vec<CityCell>,
+}
+
+/// One factor of one city in [`MunicipalityComparison`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CityCell {
+    /// Whether the city's instrument has the factor at all.
+    pub surveyed: bool,
+    /// The city total's figures; `None` when not surveyed or withheld.
+    pub figures: Option<Figures>,
+    /// The comparison with the reference, when there is one.
+    pub comparison: Option<FactorComparison>,
+}
+
+/// Municipalities side by side: each city's total for one grade (or all)
+/// against a norm set, or against the pooled other cities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MunicipalityComparison {
+    /// Factor columns (union over the cities' instruments, in order of
+    /// first appearance).
+    pub factors: Vec<FactorInfo>,
+    /// Cities with data.
+    pub rows: Vec<CityRow>,
+    /// Cities without any questionnaire yet.
+    pub without_data: Vec<String>,
+    /// Every grade any compared wave surveyed.
+    pub grades: Vec<u8>,
+    /// The norm set compared with, if any.
+    pub norm_set: Option<NormSet>,
+}
+
+/// Compares the city totals of `municipalities` (the caller has checked the
+/// user may read each) for `grade` (or all grades): with the norm set
+/// `reference` if given (cities whose instrument it does not fit are shown
+/// without comparison), else each city with the pooled others
+/// ([`crate::domain::regional`]). Each city contributes its latest wave
+/// with questionnaires.
+pub async fn municipality_comparison(
+    db: &Db,
+    municipalities: &[MunicipalityScopeRow],
+    grade: Option<u8>,
+    reference: Option<&str>,
+) -> Result<MunicipalityComparison, ReferenceError> {
+    let norm_set = match reference.map(str::trim).filter(|k| !k.is_empty()) {
+        None => None,
+        Some(key) => {
+            let sets = norms::list(db).await?;
+            let Some(set) = sets.iter().find(|s| s.key == key).cloned() else {
+                let available: Vec<&str> = sets.iter().map(|s| s.key.as_str()).collect();
+                return Err(ReferenceError::Unknown {
+                    key: key.to_string(),
+                    available: if available.is_empty() {
+                        "none".to_string()
+                    } else {
+                        available.join(", ")
+                    },
+                });
+            };
+            let values = norms::values(db, set.norm_set_id).await?;
+            Some((NormTable::new(set.label.clone(), &values), set))
+        }
+    };
+    let mut factors: Vec<FactorInfo> = Vec::new();
+    let mut grades: Vec<u8> = Vec::new();
+    let mut without_data = Vec::new();
+    let mut tables = Vec::new();
+    for municipality in municipalities {
+        let Some(wave) = waves::latest_with_responses(db, municipality.municipality_id).await?
+        else {
+            without_data.push(municipality.name.clone());
+            continue;
+        };
+        let instrument_key = instruments::key_of(db, wave.instrument_id).await?;
+        let norms = norm_set
+            .as_ref()
+            .filter(|(_, set)| set.instrument_key == instrument_key)
+            .map(|(table, _)| table);
+        let reference_applies = norms.is_some() || norm_set.is_none();
+        let table = page_profile(db, &wave, norms).await?;
+        for factor in &table.factors {
+            if !factors.iter().any(|f| f.id == factor.id) {
+                factors.push(factor.clone());
+            }
+        }
+        for g in waves::details(db, wave.wave_id).await?.grades {
+            if !grades.contains(&g.get()) {
+                grades.push(g.get());
+            }
+        }
+        tables.push((municipality, wave, table, reference_applies));
+    }
+    grades.sort_unstable();
+    let key = GroupKey {
+        grade,
+        ..GroupKey::TOTAL
+    };
+    let mut rows: Vec<CityRow> = tables
+        .into_iter()
+        .map(|(municipality, wave, table, reference_applies)| {
+            let group = table.group(&key);
+            let cells = factors
+                .iter()
+                .map(|factor| {
+                    let index = table.factors.iter().position(|f| f.id == factor.id);
+                    let figures = index
+                        .and_then(|i| group.and_then(|g| g.factors.get(i)))
+                        .and_then(|cell| cell.figures.clone());
+                    CityCell {
+                        surveyed: index.is_some(),
+                        comparison: figures.as_ref().and_then(|f| f.comparison.clone()),
+                        figures,
+                    }
+                })
+                .collect();
+            CityRow {
+                municipality_id: municipality.municipality_id,
+                municipality: municipality.name.clone(),
+                wave,
+                reference_applies,
+                cells,
+            }
+        })
+        .collect();
+    if norm_set.is_none() {
+        let columns: Vec<FactorColumn> = factors
+            .iter()
+            .map(|f| FactorColumn {
+                id: f.id.clone(),
+                kind: f.kind,
+            })
+            .collect();
+        let totals: Vec<Vec<Option<Proportion>>> = rows
+            .iter()
+            .map(|row| {
+                row.cells
+                    .iter()
+                    .map(|cell| {
+                        cell.figures.as_ref().map(|f| Proportion {
+                            count: f.count,
+                            n: f.n,
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let comparisons = compare_with_other_cities(&columns, &totals, &ProfileOptions::default());
+        for (row, row_comparisons) in rows.iter_mut().zip(comparisons) {
+            for (cell, comparison) in row.cells.iter_mut().zip(row_comparisons) {
+                cell.comparison = comparison;
+            }
+        }
+    }
+    Ok(MunicipalityComparison {
+        factors,
+        rows,
+        without_data,
+        grades,
+        norm_set: norm_set.map(|(_, set)| set),
+    })
 }

@@ -5,6 +5,7 @@ use crate::pages::account::{AccountMenu, OverviewPage, SignInPage};
 use crate::pages::catalog::CatalogPage;
 use crate::pages::comparison::ComparisonPage;
 use crate::pages::monitoring::{ParticipationPage, QualityPage};
+use crate::pages::municipalities::MunicipalitiesPage;
 use crate::pages::priorities::PrioritiesPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::programs::{ActionPlanPage, MatchingPage, OutcomePage};
@@ -96,6 +97,7 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("anmelden") view=SignInPage />
                     <Route path=StaticSegment("uebersicht") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("katalog") view=CatalogPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("kommunen") view=MunicipalitiesPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("profil"), ParamSegment("wave"), ParamSegment("district"))
                         view=ProfilePage

@@ -123,6 +123,86 @@ pub fn write_profile_csv<W: Write>(
     Ok(())
 }
 
+/// The header of the municipality comparison CSV, in column order.
+pub const MUNICIPALITY_COLUMNS: [&str; 18] = [
+    "municipality",
+    "wave",
+    "grade",
+    "factor",
+    "factor_label",
+    "factor_kind",
+    "n",
+    "count",
+    "percent",
+    "ci_lower",
+    "ci_upper",
+    "reference",
+    "reference_percent",
+    "difference_points",
+    "p_value",
+    "p_adjusted",
+    "elevated",
+    "suppressed",
+];
+
+/// Writes one row per municipality × factor of a municipality comparison:
+/// the city total of its latest wave and, where compared, the reference
+/// (`other_municipalities` for the pooled others, else the norm set's
+/// label). Factors a city's instrument lacks are left out; withheld totals
+/// keep their row with blank figures.
+pub fn write_municipality_csv<W: Write>(
+    out: W,
+    comparison: &crate::analysis::MunicipalityComparison,
+    grade: Option<u8>,
+    language: &str,
+) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(MUNICIPALITY_COLUMNS)?;
+    let reference = comparison
+        .norm_set
+        .as_ref()
+        .map_or_else(|| "other_municipalities".to_string(), |s| s.label.clone());
+    for row in &comparison.rows {
+        for (factor, cell) in comparison.factors.iter().zip(&row.cells) {
+            if !cell.surveyed {
+                continue;
+            }
+            let figures = cell.figures.as_ref();
+            let compared = cell.comparison.as_ref();
+            let elevated = compared.map_or(String::new(), |c| {
+                match (c.of_concern, c.concern) {
+                    (true, Concern::Elevated) => "elevated",
+                    (true, Concern::Lowered) => "lowered",
+                    _ => "no",
+                }
+                .to_string()
+            });
+            writer.write_record([
+                row.municipality.clone(),
+                row.wave.name.clone(),
+                grade.map_or_else(|| "ALL".to_string(), |g| g.to_string()),
+                factor.id.clone(),
+                factor.label.get(language).to_string(),
+                kind_name(factor.kind).to_string(),
+                opt(figures.map(|f| f.n)),
+                opt(figures.map(|f| f.count)),
+                num(figures.map(|f| f.percent)),
+                num(figures.and_then(|f| f.ci_percent).map(|ci| ci.lower)),
+                num(figures.and_then(|f| f.ci_percent).map(|ci| ci.upper)),
+                compared.map_or(String::new(), |_| reference.clone()),
+                num(compared.and_then(|c| c.reference_percent)),
+                num(compared.and_then(|c| c.difference_points)),
+                sci(compared.and_then(|c| c.p_value)),
+                sci(compared.and_then(|c| c.p_adjusted)),
+                elevated,
+                figures.is_none().to_string(),
+            ])?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 fn group_columns(key: &GroupKey, names: &GroupNames) -> (String, String, String, String, String) {
     let (code, name) = key
         .district

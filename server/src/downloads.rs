@@ -207,7 +207,7 @@ async fn reference_profile(
         .await
         .map_err(|error| match error {
             analysis::ReferenceError::Unknown { .. } => bad_request(error.to_string()),
-            analysis::ReferenceError::Storage(error) => internal(error),
+            other => internal(other),
         })?;
     analysis::page_profile(db, wave, reference.norms())
         .await
@@ -459,6 +459,43 @@ async fn action_plan_csv(
     Ok(csv_response(&format!("aktionsplan-{id}.csv"), body))
 }
 
+async fn municipalities_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let principal = signed_in(db, headers).await?;
+    let visible = app::pages::municipalities::readable_municipalities(db, &principal)
+        .await
+        .map_err(internal)?;
+    if visible.is_empty() {
+        return Err(Refusal(
+            StatusCode::FORBIDDEN,
+            "Keine Berechtigung / not allowed".into(),
+        ));
+    }
+    let comparison =
+        analysis::municipality_comparison(db, &visible, query.grade, query.reference.as_deref())
+            .await
+            .map_err(|error| match error {
+                analysis::ReferenceError::Unknown { .. } => bad_request(error.to_string()),
+                other => internal(other),
+            })?;
+    if let Some(grade) = query.grade
+        && !comparison.rows.is_empty()
+        && !comparison.grades.contains(&grade)
+    {
+        return Err(bad_request(format!(
+            "grade {grade} was not surveyed in the compared waves"
+        )));
+    }
+    let mut body = Vec::new();
+    export::write_municipality_csv(&mut body, &comparison, query.grade, language(query))
+        .map_err(internal)?;
+    Ok(csv_response("kommunen.csv", body))
+}
+
 macro_rules! route {
     ($name:ident, $inner:ident) => {
         /// A CSV route; see `docs/api.md`.
@@ -482,3 +519,4 @@ route!(quality, quality_csv);
 route!(participation, participation_csv);
 route!(priorities, priorities_csv);
 route!(action_plan, action_plan_csv);
+route!(municipalities, municipalities_csv);

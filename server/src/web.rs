@@ -61,6 +61,10 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route("/einrichtung/welle", post(crate::setup_web::create_wave))
         .route("/einrichtung/klasse", post(crate::setup_web::add_class))
         .route("/api/csv/action-plan", get(crate::downloads::action_plan))
+        .route(
+            "/api/csv/municipalities",
+            get(crate::downloads::municipalities),
+        )
         .route("/api/csv/profile", get(crate::downloads::profile))
         .route("/api/csv/comparison", get(crate::downloads::comparison))
         .route("/api/csv/trend", get(crate::downloads::trend))

@@ -185,7 +185,7 @@ fn norm_sets_import_round_trip_and_refuse_bad_files_without_change() {
     );
     assert!(!unknown.status.success());
     assert!(
-        text(&unknown.stderr).contains("available for this wave: land-2025, demo-land"),
+        text(&unknown.stderr).contains("available here: land-2025, demo-land"),
         "{}",
         text(&unknown.stderr)
     );

@@ -3,7 +3,7 @@
 //! downloads, and screenshots of the profile, heat map and trend pages.
 
 use anyhow::{Context, Result};
-use e2e::{Browser, TestServer, csrf_token, http_get, http_post_form};
+use e2e::{Browser, TestServer, csrf_token, csv_rows, http_get, http_post_form};
 use fantoccini::Locator;
 use std::collections::BTreeMap;
 
@@ -64,36 +64,6 @@ fn csv_percent_by_label(csv: &str) -> Result<BTreeMap<String, String>> {
         .into_iter()
         .map(|row| (row[label].clone(), row[percent].clone()))
         .collect())
-}
-
-/// A small RFC 4180 reader (quoted fields may hold commas).
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => row.push(std::mem::take(&mut field)),
-            ('\n', false) => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            ('\r', false) => {}
-            (c, _) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows
 }
 
 #[tokio::test]

@@ -389,6 +389,28 @@ fn text_width(text: &str, font_size: f64) -> f64 {
 
 /// Shortens `text` to at most `max_chars` characters, ending in "…" when
 /// anything was cut.
+/// An SVG `<title>` (tooltip and accessible name). `title` and `a` exist in
+/// HTML and SVG; when the browser renders a chart itself (client-side
+/// navigation, the in-place language switch) the `view!` macro creates them
+/// in the HTML namespace, where they do nothing inside an `<svg>`. The tachys
+/// SVG builders always use the SVG namespace.
+fn svg_title(text: String) -> impl IntoView {
+    leptos::tachys::svg::title().child(text)
+}
+
+/// An SVG `<title>` with an id (for `aria-labelledby`); see [`svg_title`].
+fn svg_title_with_id(id: String, text: String) -> impl IntoView {
+    leptos::tachys::svg::title().id(id).child(text)
+}
+
+/// An SVG link around `child`; see [`svg_title`].
+fn svg_link(href: String, class: &'static str, child: impl IntoView) -> impl IntoView {
+    leptos::tachys::svg::a()
+        .attr("href", href)
+        .class(class)
+        .child(child)
+}
+
 fn truncate(text: &str, max_chars: usize) -> String {
     let max_chars = max_chars.max(1);
     if text.chars().count() <= max_chars {
@@ -950,7 +972,7 @@ fn bar_row_view(row: &BarRow, index: usize) -> AnyView {
     view! {
         <g class=row_class data-label=row.label.clone() data-kind=row.kind.class()
             data-n=row.n.map(|n| n.to_string())>
-            <title>{tooltip}</title>
+            {svg_title(tooltip)}
             <text class=if elevated { "bar-label elevated" } else { "bar-label" } x=num(BAR_LABEL_END)
                 y=num(middle + 4.0) text-anchor="end" font-weight=if elevated { "bold" } else { "normal" }>
                 {truncate(&row.label, BAR_LABEL_MAX_CHARS)}
@@ -1034,7 +1056,7 @@ pub fn BarChart(
                 <svg class="chart-svg" role="img" aria-labelledby=format!("{id}-title {id}-desc")
                     width="100%" viewBox=format!("0 0 {} {}", num(BAR_VIEW_WIDTH), num(height))
                     preserveAspectRatio="xMinYMin meet" font-size="12">
-                    <title id=format!("{id}-title")>{data.title}</title>
+                    {svg_title_with_id(format!("{id}-title"), data.title)}
                     <desc id=format!("{id}-desc")>{desc}</desc>
                     <g class="bands">{bar_bands(data.rows.len())}</g>
                     <g class="axis">{bar_axis(rows_bottom)}</g>
@@ -1130,7 +1152,7 @@ fn heat_header(columns: &[HeatColumn], geo: HeatGeometry) -> AnyView {
             let y = geo.header_height - 6.0;
             view! {
                 <g class="column-label" data-column=column.id.clone()>
-                    <title>{column.label.clone()}</title>
+                    {svg_title(column.label.clone())}
                     <text x="0" y="0" text-anchor="start" font-size=num(HEAT_LABEL_FONT)
                         transform=format!("translate({},{}) rotate(-{})", num(x), num(y), num(HEAT_COLUMN_ANGLE))>
                         {truncate(&column.label, HEAT_COLUMN_MAX_CHARS)}
@@ -1204,7 +1226,7 @@ fn heat_cell_view(
     };
     view! {
         <g class="heat-cell-group">
-            <title>{tooltip}</title>
+            {svg_title(tooltip)}
             <rect class=rect_class x=num(x + 1.0) y=num(y + 1.0) width=num(HEAT_CELL_WIDTH - 2.0)
                 height=num(HEAT_CELL_HEIGHT - 2.0) fill=fill data-column=column.id.clone()
                 data-difference=difference.filter(|_| !suppressed).map(data_value)></rect>
@@ -1232,16 +1254,16 @@ fn heat_row_view(
     let label = match row.href.clone() {
         Some(href) => view! {
             <g class="row-label">
-                <title>{row.label.clone()}</title>
-                <a href=href class="row-link">
+                {svg_title(row.label.clone())}
+                {svg_link(href, "row-link", view! {
                     <text x=label_x y=label_y text-anchor="end">{short}</text>
-                </a>
+                })}
             </g>
         }
         .into_any(),
         None => view! {
             <g class="row-label">
-                <title>{row.label.clone()}</title>
+                {svg_title(row.label.clone())}
                 <text x=label_x y=label_y text-anchor="end">{short}</text>
             </g>
         }
@@ -1392,7 +1414,7 @@ pub fn HeatMap(
                     width=num(geo.width) height=num(height)
                     viewBox=format!("0 0 {} {}", num(geo.width), num(height))
                     preserveAspectRatio="xMinYMin meet" font-size="12">
-                    <title id=format!("{id}-title")>{data.title}</title>
+                    {svg_title_with_id(format!("{id}-title"), data.title)}
                     <desc id=format!("{id}-desc")>{desc}</desc>
                     <defs>
                         <pattern id=hatch_id width="6" height="6" patternUnits="userSpaceOnUse"
@@ -1467,7 +1489,7 @@ fn trend_axes(points: &[TrendPoint], y_max: f64) -> AnyView {
         .map(|(index, point)| {
             view! {
                 <g class="wave-label">
-                    <title>{point.wave_label.clone()}</title>
+                    {svg_title(point.wave_label.clone())}
                     <text class="tick" x=num(trend_x(index, points.len())) y=label_y.clone()
                         text-anchor="middle" font-size="11">
                         {truncate(&point.wave_label, max_chars)}
@@ -1572,7 +1594,7 @@ fn trend_point_view(point: &TrendPoint, index: usize, count: usize, y_max: f64) 
     Some(
         view! {
             <g class=if significant { "trend-point significant" } else { "trend-point" }>
-                <title>{tooltip}</title>
+                {svg_title(tooltip)}
                 {whisker}
                 <circle class=if significant { "point significant" } else { "point" } cx=num(x) cy=num(y)
                     r=if significant { "5.5" } else { "3.5" } data-percent=data_value(percent)></circle>
@@ -1665,7 +1687,7 @@ pub fn TrendChart(
             <svg class="chart-svg" role="img" aria-labelledby=format!("{id}-title {id}-desc")
                 width="100%" viewBox=format!("0 0 {} {}", num(TREND_VIEW_WIDTH), num(height))
                 preserveAspectRatio="xMinYMin meet" font-size="12" data-y-max=data_value(y_max)>
-                <title id=format!("{id}-title")>{data.title}</title>
+                {svg_title_with_id(format!("{id}-title"), data.title)}
                 <desc id=format!("{id}-desc")>{desc}</desc>
                 {axes}
                 <g class="reference">{reference}</g>

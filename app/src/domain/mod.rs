@@ -20,6 +20,7 @@ pub mod priorities;
 pub mod profile;
 pub mod program_outcomes;
 pub mod questionnaire;
+pub mod regional;
 pub mod report;
 pub mod respondent;
 pub mod response_csv;

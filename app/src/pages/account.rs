@@ -237,11 +237,17 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
         }
     });
     let empty = overview.municipalities.is_empty() && overview.school.is_none();
+    let compare_cities = overview.municipalities.iter().any(|m| m.results);
     view! {
         <h1>{l("Übersicht", "Overview")}</h1>
         <p>{format!("{} · {}", overview.display_name, role_label(&language, overview.role))}</p>
         {empty.then(|| view! { <p class="notice">{l("Ihrem Konto ist noch keine Kommune zugeordnet.", "No municipality is assigned to your account yet.")}</p> })}
-        {(overview.role != Role::SchoolContact).then(|| view! { <p class="actions"><a href="/katalog">{l("Programmkatalog", "Program catalog")}</a></p> })}
+        {(overview.role != Role::SchoolContact).then(|| view! {
+            <p class="actions">
+                {compare_cities.then(|| view! { <a href="/kommunen">{l("Kommunen im Vergleich", "Municipalities compared")}</a> })}
+                <a href="/katalog">{l("Programmkatalog", "Program catalog")}</a>
+            </p>
+        })}
         {school}
         {overview.municipalities.into_iter().map(|m| {
             let id = m.municipality_id;

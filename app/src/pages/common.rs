@@ -176,3 +176,61 @@ pub fn check_grade(grades: &[u8], grade: Option<u8>) -> Result<(), AppError> {
         _ => Ok(()),
     }
 }
+
+/// The "Vergleich mit" field of a results page's filter form: the city
+/// total (empty value) or one of `options` (norm set key, label). Renders
+/// nothing when there are no norm sets, so pages without them stay simple.
+#[component]
+pub fn ReferenceSelect(
+    /// Norm sets to offer: (key, label).
+    options: Vec<(String, String)>,
+    /// The selected key, if any.
+    selected: Option<String>,
+    /// Page language.
+    language: String,
+    /// Label of the default choice, e.g. "Gesamte Stadt".
+    default_label: String,
+) -> impl IntoView {
+    let selected = selected.unwrap_or_default();
+    (!options.is_empty()).then(|| {
+        view! {
+            <label>
+                {de_en(&language, "Vergleich mit", "Compare with")}
+                <select name="referenz">
+                    <option value="" selected=selected.is_empty()>{default_label}</option>
+                    {options.into_iter().map(|(key, label)| {
+                        let is_selected = key == selected;
+                        view! { <option value=key selected=is_selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    })
+}
+
+/// Where the reference values of a page come from; nothing for the city
+/// total (empty `source`).
+#[component]
+pub fn ReferenceSource(label: String, source: String, language: String) -> impl IntoView {
+    (!source.is_empty()).then(|| {
+        view! {
+            <p class="reference-source">
+                {de_en(&language, &format!("Vergleichswerte „{label}“: {source}"), &format!("Reference values \"{label}\": {source}"))}
+            </p>
+        }
+    })
+}
+
+/// The norm sets `wave` can be compared with, as (key, label) for
+/// [`ReferenceSelect`].
+#[cfg(feature = "ssr")]
+pub async fn reference_options(
+    db: &crate::storage::Db,
+    wave: &crate::storage::waves::WaveRow,
+) -> Result<Vec<(String, String)>, AppError> {
+    Ok(crate::analysis::wave_norm_sets(db, wave)
+        .await?
+        .into_iter()
+        .map(|set| (set.key, set.label))
+        .collect())
+}

@@ -2,7 +2,9 @@
 //! reference values, then the city too), as a heat map districts × factors,
 //! sortable by any factor, with the numbers as a table.
 
-use super::common::{ErrorNotice, de_en, language_code, number_text};
+use super::common::{
+    ErrorNotice, ReferenceSelect, ReferenceSource, de_en, language_code, number_text,
+};
 use crate::components::charts::{HeatMap, HeatMapData};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -65,11 +67,7 @@ pub async fn load_comparison_view(
     super::common::check_grade(&grades, grade)?;
     let reference =
         crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
-    let reference_options = crate::analysis::wave_norm_sets(&db, &scoped.wave)
-        .await?
-        .into_iter()
-        .map(|set| (set.key, set.label))
-        .collect();
+    let reference_options = super::common::reference_options(&db, &scoped.wave).await?;
     let (reference_label, reference_source) = match &reference {
         crate::analysis::PageReference::CityTotal => (
             de_en(&language, "Gesamtstadt", "the whole city"),
@@ -280,30 +278,7 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
     let language = view.language.clone();
     let l = |de: &str, en: &str| de_en(&language, de, en);
     let sorted = view.sorted_by.clone().unwrap_or_default();
-    let rows = view.heat_map.rows.clone();
-    let columns = view.heat_map.columns.clone();
-    let table_language = language.clone();
-    let selected_reference = view.reference_key.clone().unwrap_or_default();
-    let reference_select = (!view.reference_options.is_empty()).then(|| {
-        view! {
-            <label>
-                {l("Vergleich mit", "Compare with")}
-                <select name="referenz">
-                    <option value="" selected=selected_reference.is_empty()>{l("Gesamte Stadt", "Whole city")}</option>
-                    {view.reference_options.iter().map(|(key, label)| view! {
-                        <option value=key.clone() selected=*key == selected_reference>{label.clone()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    });
-    let reference_note = (!view.reference_source.is_empty()).then(|| {
-        view! {
-            <p class="reference-source">
-                {de_en(&language, &format!("Vergleichswerte „{}“: {}", view.reference_label, view.reference_source), &format!("Reference values \"{}\": {}", view.reference_label, view.reference_source))}
-            </p>
-        }
-    });
+    let heat_map = view.heat_map.clone();
     view! {
         <p class="breadcrumb">
             <a href="/uebersicht">{l("Übersicht", "Overview")}</a>
@@ -329,21 +304,42 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            {reference_select}
+            <ReferenceSelect options=view.reference_options.clone() selected=view.reference_key.clone()
+                language=language.clone() default_label=l("Gesamte Stadt", "Whole city") />
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
-        {reference_note}
+        <ReferenceSource label=view.reference_label.clone() source=view.reference_source.clone() language=language.clone() />
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
             <span class="hint">{l("Ein Klick auf einen Stadtteil öffnet sein Profil.", "Click a district to open its profile.")}</span>
         </p>
         <HeatMap data=view.heat_map />
+        <HeatTable data=heat_map language=language.clone() row_header=l("Stadtteil", "District") />
+    }
+}
+
+/// The numbers of a heat map as a table (difference in points, * = of
+/// concern, – = not shown), folded away under the chart.
+#[component]
+pub fn HeatTable(
+    /// The heat map whose numbers are shown.
+    data: HeatMapData,
+    /// Page language.
+    language: String,
+    /// Header of the row column, e.g. "Stadtteil".
+    row_header: String,
+) -> impl IntoView {
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let rows = data.rows;
+    let columns = data.columns;
+    let table_language = language.clone();
+    view! {
         <details class="table-section">
             <summary>{l("Dieselben Zahlen als Tabelle (Differenz in Prozentpunkten)", "The same numbers as a table (difference in points)")}</summary>
             <div class="chart-scroll">
                 <table class="data heat-table">
                     <thead><tr>
-                        <th scope="col">{l("Stadtteil", "District")}</th>
+                        <th scope="col">{row_header}</th>
                         {columns.iter().map(|c| view! { <th scope="col" class="num">{c.label.clone()}</th> }).collect_view()}
                     </tr></thead>
                     <tbody>

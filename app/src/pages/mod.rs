@@ -6,6 +6,7 @@ pub mod common;
 pub mod comparison;
 pub mod home;
 pub mod monitoring;
+pub mod municipalities;
 pub mod not_found;
 pub mod priorities;
 pub mod profile;

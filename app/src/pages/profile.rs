@@ -2,7 +2,9 @@
 //! protection profile for one wave, filtered by grade and sex: one bar chart
 //! per CTC domain, outcomes, and the same numbers as a table.
 
-use super::common::{ErrorNotice, de_en, language_code, number_text, percent_text};
+use super::common::{
+    ErrorNotice, ReferenceSelect, ReferenceSource, de_en, language_code, number_text, percent_text,
+};
 use crate::components::charts::{BarChart, BarChartData};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -184,11 +186,7 @@ pub async fn load_profile_view(
     super::common::check_grade(&grades, grade)?;
     let reference =
         crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
-    let reference_options = crate::analysis::wave_norm_sets(&db, &scoped.wave)
-        .await?
-        .into_iter()
-        .map(|set| (set.key, set.label))
-        .collect();
+    let reference_options = super::common::reference_options(&db, &scoped.wave).await?;
     let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
         .await
         .map_err(|error| {
@@ -481,27 +479,6 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
         view.wave_id,
         page_query(view.grade, None, view.reference_key.as_deref())
     );
-    let selected_reference = view.reference_key.clone().unwrap_or_default();
-    let reference_select = (!view.reference_options.is_empty()).then(|| {
-        view! {
-            <label>
-                {l("Vergleich mit", "Compare with")}
-                <select name="referenz">
-                    <option value="" selected=selected_reference.is_empty()>{l("Gesamte Stadt", "Whole city")}</option>
-                    {view.reference_options.iter().map(|(key, label)| view! {
-                        <option value=key.clone() selected=*key == selected_reference>{label.clone()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    });
-    let reference_note = (!view.reference_source.is_empty()).then(|| {
-        view! {
-            <p class="reference-source">
-                {de_en(&language, &format!("Vergleichswerte „{}“: {}", view.reference_label, view.reference_source), &format!("Reference values \"{}\": {}", view.reference_label, view.reference_source))}
-            </p>
-        }
-    });
     let without_norm = view
         .rows
         .iter()
@@ -555,10 +532,11 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            {reference_select}
+            <ReferenceSelect options=view.reference_options.clone() selected=view.reference_key.clone()
+                language=language.clone() default_label=l("Gesamte Stadt", "Whole city") />
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
-        {reference_note}
+        <ReferenceSource label=view.reference_label.clone() source=view.reference_source.clone() language=language.clone() />
         {norm_gap_note}
         <nav class="district-switch no-print" aria-label=l("Stadtteile", "Districts")>
             <a href=format!("{base}/gesamt{keep}") aria-current=(view.district_code == "gesamt").then_some("page")>{l("Gesamte Stadt", "Whole city")}</a>

@@ -260,6 +260,24 @@ pub async fn of_municipality(db: &Db, municipality: MunicipalityId) -> StorageRe
     .await?)
 }
 
+/// The latest wave of a municipality (by opening date) that has at least
+/// one questionnaire, if any.
+pub async fn latest_with_responses(
+    db: &Db,
+    municipality: MunicipalityId,
+) -> StorageResult<Option<WaveRow>> {
+    Ok(sqlx::query_as(
+        r#"select w.wave_id, w.municipality_id, w.name, w.instrument_id, w.opens_on, w.closes_on
+           from wave w
+           where w.municipality_id = $1
+             and exists (select 1 from response r where r.wave_id = w.wave_id)
+           order by w.opens_on desc, w.wave_id desc limit 1"#,
+    )
+    .bind(municipality)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// Number of classes set up per wave of a municipality: `(wave id, classes)`.
 pub async fn class_counts(
     db: &Db,

@@ -6,6 +6,7 @@ use crate::pages::catalog::CatalogPage;
 use crate::pages::comparison::ComparisonPage;
 use crate::pages::monitoring::{ParticipationPage, QualityPage};
 use crate::pages::municipalities::MunicipalitiesPage;
+use crate::pages::norms::NormsPage;
 use crate::pages::priorities::PrioritiesPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::programs::{ActionPlanPage, MatchingPage, OutcomePage};
@@ -98,6 +99,7 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("uebersicht") view=OverviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("katalog") view=CatalogPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("kommunen") view=MunicipalitiesPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("vergleichswerte") view=NormsPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("profil"), ParamSegment("wave"), ParamSegment("district"))
                         view=ProfilePage

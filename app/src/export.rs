@@ -203,6 +203,22 @@ pub fn write_municipality_csv<W: Write>(
     Ok(())
 }
 
+/// Writes a norm set in the format `server norms import` reads (sorted by
+/// factor and grade).
+pub fn write_norms_csv<W: Write>(
+    out: W,
+    values: &[crate::domain::norms::NormValue],
+) -> Result<(), csv::Error> {
+    use crate::domain::norms::{NORM_COLUMNS, norm_rows};
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(NORM_COLUMNS)?;
+    for row in norm_rows(values) {
+        writer.write_record(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 fn group_columns(key: &GroupKey, names: &GroupNames) -> (String, String, String, String, String) {
     let (code, name) = key
         .district

@@ -496,6 +496,40 @@ async fn municipalities_csv(
     Ok(csv_response("kommunen.csv", body))
 }
 
+/// A norm set in the format `norms import` reads: published reference
+/// values, readable by everyone who reads results.
+async fn norms_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let principal = signed_in(db, headers).await?;
+    if !principal.sees_results() {
+        return Err(Refusal(
+            StatusCode::FORBIDDEN,
+            "Keine Berechtigung / not allowed".into(),
+        ));
+    }
+    let key = query
+        .reference
+        .as_deref()
+        .ok_or_else(|| bad_request("parameter reference is missing"))?;
+    let set = storage::norms::find(db, key)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no norm set {key}")))?;
+    let values = storage::norms::values(db, set.norm_set_id)
+        .await
+        .map_err(internal)?;
+    let mut body = Vec::new();
+    export::write_norms_csv(&mut body, &values).map_err(internal)?;
+    Ok(csv_response(
+        &format!("vergleichswerte-{}.csv", set.key),
+        body,
+    ))
+}
+
 macro_rules! route {
     ($name:ident, $inner:ident) => {
         /// A CSV route; see `docs/api.md`.
@@ -520,3 +554,4 @@ route!(participation, participation_csv);
 route!(priorities, priorities_csv);
 route!(action_plan, action_plan_csv);
 route!(municipalities, municipalities_csv);
+route!(norms, norms_csv);

@@ -1,11 +1,20 @@
 //! `server norms …`: import, list, export and delete norm sets (reference
 //! values of a larger survey that profiles can be compared with).
 
-use crate::planning::split_csv;
+use crate::accounts::{field, internal, signed_in_with_csrf};
+use crate::planning::{split_csv, urlencode};
+use crate::web::AppState;
 use anyhow::Context;
-use app::domain::norms::{NORM_COLUMNS, NormKey, norm_rows, parse_norms};
+use app::domain::access::{Action, Scope};
+use app::domain::norms::{NormKey, parse_norms};
 use app::storage::norms::{self, NewNormSet};
 use app::storage::{Db, instruments};
+use axum::{
+    Form,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -65,15 +74,55 @@ pub struct NormsImportArgs {
 
 /// `norms import`.
 pub async fn import(db: &Db, args: &NormsImportArgs) -> anyhow::Result<()> {
-    let key = NormKey::parse(args.key.trim())?;
-    let label = args.label.trim();
-    if label.is_empty() {
-        anyhow::bail!("--label is empty: name the reference values as the pages should show them");
-    }
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let (instrument_key, known) = instrument_factors(db, args.instrument.as_deref()).await?;
-    let (header, rows) = split_csv(&text)?;
+    let request = ImportRequest {
+        key: &args.key,
+        label: &args.label,
+        source: &args.source,
+        instrument: args.instrument.as_deref(),
+        csv: &text,
+        replace: args.replace,
+    };
+    let (key, values, instrument_key) = import_norm_set(db, &request).await?;
+    println!(
+        "norm set {key} (\"{}\", instrument {instrument_key}): {values} values",
+        args.label.trim()
+    );
+    Ok(())
+}
+
+/// What an import (CLI or form) asks for.
+pub struct ImportRequest<'a> {
+    /// URL key.
+    pub key: &'a str,
+    /// Name next to the marker.
+    pub label: &'a str,
+    /// Source.
+    pub source: &'a str,
+    /// Instrument key, or `None` when only one is stored.
+    pub instrument: Option<&'a str>,
+    /// The CSV text.
+    pub csv: &'a str,
+    /// Replace a set with the same key.
+    pub replace: bool,
+}
+
+/// Checks and stores a norm set; returns its key, the number of values and
+/// the instrument key. Any problem leaves the database unchanged.
+pub async fn import_norm_set(
+    db: &Db,
+    request: &ImportRequest<'_>,
+) -> anyhow::Result<(NormKey, usize, String)> {
+    let key = NormKey::parse(request.key.trim())?;
+    let label = request.label.trim();
+    if label.is_empty() {
+        anyhow::bail!(
+            "the label is empty: name the reference values as the pages should show them"
+        );
+    }
+    let (instrument_key, known) = instrument_factors(db, request.instrument).await?;
+    let (header, rows) = split_csv(request.csv)?;
     let values = parse_norms(&header, &rows, &known).map_err(|problems| {
         anyhow::anyhow!("the reference values were not imported, nothing changed:\n{problems}")
     })?;
@@ -82,18 +131,81 @@ pub async fn import(db: &Db, args: &NormsImportArgs) -> anyhow::Result<()> {
         &NewNormSet {
             key: &key,
             label,
-            source: args.source.trim(),
+            source: request.source.trim(),
             instrument_key: &instrument_key,
             values: &values,
         },
-        args.replace,
+        request.replace,
     )
     .await?;
-    println!(
-        "norm set {key} (\"{label}\", instrument {instrument_key}): {} values",
-        values.len()
-    );
-    Ok(())
+    Ok((key, values.len(), instrument_key))
+}
+
+/// `POST /vergleichswerte`: an admin imports a norm set pasted into the
+/// form, with the CLI's checks.
+pub async fn save_from_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    if let Err(response) = admin(db, &headers, &fields).await {
+        return response;
+    }
+    let request = ImportRequest {
+        key: field(&fields, "key"),
+        label: field(&fields, "label"),
+        source: field(&fields, "source"),
+        instrument: Some(field(&fields, "instrument")).filter(|i| !i.is_empty()),
+        csv: field(&fields, "csv"),
+        replace: field(&fields, "replace") == "true",
+    };
+    match import_norm_set(db, &request).await {
+        Ok((key, _, _)) => {
+            Redirect::to(&format!("/vergleichswerte?gespeichert={key}")).into_response()
+        }
+        Err(error) => {
+            let text = format!("{error:#}").replace('\n', "; ");
+            Redirect::to(&format!("/vergleichswerte?fehler={}", urlencode(&text))).into_response()
+        }
+    }
+}
+
+/// `POST /vergleichswerte/loeschen`: an admin deletes a norm set.
+pub async fn delete_from_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    if let Err(response) = admin(db, &headers, &fields).await {
+        return response;
+    }
+    let key = field(&fields, "key");
+    match norms::delete(db, key).await {
+        Ok(true) => {
+            Redirect::to(&format!("/vergleichswerte?geloescht={}", urlencode(key))).into_response()
+        }
+        Ok(false) => Redirect::to(&format!(
+            "/vergleichswerte?fehler={}",
+            urlencode(&format!("no norm set with the key \"{key}\""))
+        ))
+        .into_response(),
+        Err(error) => internal(error),
+    }
+}
+
+/// Session, CSRF token and the admin right, or the refusal to send.
+async fn admin(db: &Db, headers: &HeaderMap, fields: &[(String, String)]) -> Result<(), Response> {
+    let signed_in = signed_in_with_csrf(db, headers, fields).await?;
+    if signed_in
+        .principal
+        .may(Action::Administer, &Scope::municipality(0, None))
+    {
+        Ok(())
+    } else {
+        Err((StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response())
+    }
 }
 
 /// The instrument key a norm file refers to and every scale and outcome id
@@ -164,13 +276,7 @@ pub async fn export(db: &Db, key: &str, output: Option<&PathBuf>) -> anyhow::Res
         .ok_or_else(|| anyhow::anyhow!("no norm set with the key \"{key}\""))?;
     let values = norms::values(db, set.norm_set_id).await?;
     crate::cli::write_output(output.map(PathBuf::as_path), |out| {
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(NORM_COLUMNS)?;
-        for row in norm_rows(&values) {
-            writer.write_record(row)?;
-        }
-        writer.flush()?;
-        Ok(())
+        Ok(app::export::write_norms_csv(out, &values)?)
     })
 }
 

@@ -56,6 +56,12 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route("/aktionsplan/ziel", post(crate::planning::add_goal))
         .route("/aktionsplan/angebot", post(crate::planning::add_offer))
         .route("/katalog", post(crate::planning::save_program))
+        .route("/vergleichswerte", post(crate::norms::save_from_form))
+        .route(
+            "/vergleichswerte/loeschen",
+            post(crate::norms::delete_from_form),
+        )
+        .route("/api/csv/norms", get(crate::downloads::norms))
         .route("/teilnahme/codes", post(crate::codesheet::generate))
         .route("/einrichtung/schule", post(crate::setup_web::add_school))
         .route("/einrichtung/welle", post(crate::setup_web::create_wave))

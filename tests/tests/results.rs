@@ -3,7 +3,7 @@
 //! downloads, and screenshots of the profile, heat map and trend pages.
 
 use anyhow::{Context, Result};
-use e2e::{Browser, TestServer, csrf_token, csv_rows, http_get, http_post_form};
+use e2e::{Browser, TestServer, count_rows, csrf_token, csv_rows, http_get, http_post_form};
 use fantoccini::Locator;
 use std::collections::BTreeMap;
 
@@ -592,5 +592,135 @@ async fn a_coordinator_compares_the_profile_with_imported_reference_values() -> 
             refused.body
         );
     }
+    Ok(())
+}
+
+/// An admin imports reference values with the form on `/vergleichswerte`
+/// (a bad row first: refused with row and column, nothing stored), a
+/// coordinator compares with them, and only admins may change them.
+#[tokio::test]
+async fn an_admin_imports_reference_values_and_coordinators_compare_with_them() -> Result<()> {
+    let server = TestServer::start_with(&[&["demo"]])?;
+    let browser = Browser::start().await?;
+    browser
+        .sign_in(&server.url, "admin@quartier.example", PASSWORD)
+        .await?;
+    browser
+        .open_hydrated(&format!("{}/vergleichswerte", server.url))
+        .await?;
+    // Fills and sends the import form; waits for the answer page, whose
+    // address carries `marker` (`fehler` or `gespeichert`), and returns its
+    // message.
+    let fill = |csv: &'static str, marker: &'static str| {
+        let client = browser.client.clone();
+        async move {
+            for (selector, text) in [
+                ("#norm-key", "land-test"),
+                ("#norm-label", "Landesbefragung (Test)"),
+                ("#norm-source", "Testbericht, Tabelle 1"),
+                ("#norm-csv", csv),
+            ] {
+                let input = client.find(Locator::Css(selector)).await?;
+                input.clear().await?;
+                input.send_keys(text).await?;
+            }
+            client
+                .find(Locator::Css(
+                    "form[action='/vergleichswerte'] button[type=submit]",
+                ))
+                .await?
+                .click()
+                .await?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while !client.current_url().await?.as_str().contains(marker) {
+                anyhow::ensure!(
+                    std::time::Instant::now() < deadline,
+                    "no answer page with {marker}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            client
+                .wait()
+                .at_most(std::time::Duration::from_secs(30))
+                .for_element(Locator::Css("body[data-hydrated] p[role=alert]"))
+                .await?
+                .text()
+                .await
+                .map_err(anyhow::Error::from)
+        }
+    };
+    let refused = fill(
+        "factor,grade,percent\nfam_conflict,,30\nfam_conflict,8,130\n",
+        "fehler",
+    )
+    .await?;
+    assert!(refused.contains("row 3, column percent"), "{refused}");
+    assert_eq!(
+        count_rows(&server, "select count(*) from norm_set").await?,
+        1
+    );
+    let saved = fill(
+        "factor,grade,percent\nfam_conflict,8,27.5\nfam_conflict,,30\n",
+        "gespeichert",
+    )
+    .await?;
+    assert!(saved.contains("land-test"), "{saved}");
+    let listed = browser
+        .client
+        .find(Locator::Css("tr[data-norm-set='land-test']"))
+        .await?
+        .text()
+        .await?;
+    assert!(listed.contains("Testbericht, Tabelle 1"), "{listed}");
+    browser.screenshot("reference-values").await?;
+    browser.close().await?;
+
+    // The coordinator compares the city's grade 8 with the new values and
+    // downloads them as stored.
+    let coordinator = server.sign_in(COORDINATOR, PASSWORD).await?;
+    let profile = http_get(
+        &format!(
+            "{}/profil/{WAVE}/gesamt?jahrgang=8&referenz=land-test",
+            server.url
+        ),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(profile.status, 200);
+    assert!(
+        profile.body.contains(r#"data-reference="27.5""#),
+        "no marker at the norm"
+    );
+    let csv = http_get(
+        &format!("{}/api/csv/norms?reference=land-test", server.url),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(
+        csv.body,
+        "factor,grade,percent\nfam_conflict,,30\nfam_conflict,8,27.5\n"
+    );
+
+    // Only admins change them; school contacts do not even see them.
+    let page = http_get(
+        &format!("{}/vergleichswerte", server.url),
+        Some(&coordinator),
+    )
+    .await?;
+    let token = csrf_token(&page.body)?;
+    let attempt = http_post_form(
+        &format!("{}/vergleichswerte/loeschen", server.url),
+        &format!("csrf={token}&key=land-test"),
+        Some(&coordinator),
+    )
+    .await?;
+    assert_eq!(attempt.status, 403);
+    let school = server.sign_in("schule@ruhrstadt.example", PASSWORD).await?;
+    let hidden = http_get(&format!("{}/vergleichswerte", server.url), Some(&school)).await?;
+    assert_eq!(hidden.status, 403);
+    assert_eq!(
+        count_rows(&server, "select count(*) from norm_set").await?,
+        2
+    );
     Ok(())
 }

@@ -246,6 +246,7 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
             <p class="actions">
                 {compare_cities.then(|| view! { <a href="/kommunen">{l("Kommunen im Vergleich", "Municipalities compared")}</a> })}
                 <a href="/katalog">{l("Programmkatalog", "Program catalog")}</a>
+                <a href="/vergleichswerte">{l("Vergleichswerte", "Reference values")}</a>
             </p>
         })}
         {school}

@@ -7,6 +7,7 @@ pub mod comparison;
 pub mod home;
 pub mod monitoring;
 pub mod municipalities;
+pub mod norms;
 pub mod not_found;
 pub mod priorities;
 pub mod profile;

@@ -365,11 +365,11 @@ impl PageReference {
         }
     }
 
-    /// The norm set's key, if the reference is a norm set.
-    pub fn key(&self) -> Option<&str> {
+    /// The norm set, if the reference is one.
+    pub fn set(&self) -> Option<&NormSet> {
         match self {
             PageReference::CityTotal => None,
-            PageReference::Norms { set, .. } => Some(&set.key),
+            PageReference::Norms { set, .. } => Some(set),
         }
     }
 }

@@ -177,28 +177,60 @@ pub fn check_grade(grades: &[u8], grade: Option<u8>) -> Result<(), AppError> {
     }
 }
 
-/// The "Vergleich mit" field of a results page's filter form: the city
-/// total (empty value) or one of `options` (norm set key, label). Renders
-/// nothing when there are no norm sets, so pages without them stay simple.
+/// What a results page compares with, as the page shows it and its filter
+/// form offers it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceChoice {
+    /// Name of the reference: the norm set's label, or the default's
+    /// (e.g. "Gesamte Stadt").
+    pub label: String,
+    /// The chosen norm set's key; `None` = the page's default reference.
+    pub key: Option<String>,
+    /// Where the norm values come from (empty for the default).
+    pub source: String,
+    /// Norm sets the page offers: (key, label).
+    pub options: Vec<(String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+impl ReferenceChoice {
+    /// The choice of `set` (or the default, named `default_label`) among
+    /// `offered`.
+    pub fn new(
+        set: Option<&crate::storage::norms::NormSet>,
+        default_label: String,
+        offered: Vec<crate::storage::norms::NormSet>,
+    ) -> ReferenceChoice {
+        ReferenceChoice {
+            label: set.map_or(default_label, |s| s.label.clone()),
+            key: set.map(|s| s.key.clone()),
+            source: set.map(|s| s.source.clone()).unwrap_or_default(),
+            options: offered.into_iter().map(|s| (s.key, s.label)).collect(),
+        }
+    }
+}
+
+/// The "Vergleich mit" field of a results page's filter form: the default
+/// (empty value, named `default_label`) or one of the offered norm sets.
+/// Renders nothing when there are no norm sets, so pages without them stay
+/// simple.
 #[component]
 pub fn ReferenceSelect(
-    /// Norm sets to offer: (key, label).
-    options: Vec<(String, String)>,
-    /// The selected key, if any.
-    selected: Option<String>,
+    /// The current choice and the offered sets.
+    choice: ReferenceChoice,
     /// Page language.
     language: String,
     /// Label of the default choice, e.g. "Gesamte Stadt".
     default_label: String,
 ) -> impl IntoView {
-    let selected = selected.unwrap_or_default();
-    (!options.is_empty()).then(|| {
+    let selected = choice.key.unwrap_or_default();
+    (!choice.options.is_empty()).then(|| {
         view! {
             <label>
                 {de_en(&language, "Vergleich mit", "Compare with")}
                 <select name="referenz">
                     <option value="" selected=selected.is_empty()>{default_label}</option>
-                    {options.into_iter().map(|(key, label)| {
+                    {choice.options.into_iter().map(|(key, label)| {
                         let is_selected = key == selected;
                         view! { <option value=key selected=is_selected>{label}</option> }
                     }).collect_view()}
@@ -208,10 +240,11 @@ pub fn ReferenceSelect(
     })
 }
 
-/// Where the reference values of a page come from; nothing for the city
-/// total (empty `source`).
+/// Where the reference values of a page come from; nothing for the
+/// default reference.
 #[component]
-pub fn ReferenceSource(label: String, source: String, language: String) -> impl IntoView {
+pub fn ReferenceSource(choice: ReferenceChoice, language: String) -> impl IntoView {
+    let ReferenceChoice { label, source, .. } = choice;
     (!source.is_empty()).then(|| {
         view! {
             <p class="reference-source">
@@ -219,18 +252,4 @@ pub fn ReferenceSource(label: String, source: String, language: String) -> impl 
             </p>
         }
     })
-}
-
-/// The norm sets `wave` can be compared with, as (key, label) for
-/// [`ReferenceSelect`].
-#[cfg(feature = "ssr")]
-pub async fn reference_options(
-    db: &crate::storage::Db,
-    wave: &crate::storage::waves::WaveRow,
-) -> Result<Vec<(String, String)>, AppError> {
-    Ok(crate::analysis::wave_norm_sets(db, wave)
-        .await?
-        .into_iter()
-        .map(|set| (set.key, set.label))
-        .collect())
 }

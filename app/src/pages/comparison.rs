@@ -3,7 +3,8 @@
 //! sortable by any factor, with the numbers as a table.
 
 use super::common::{
-    ErrorNotice, ReferenceSelect, ReferenceSource, de_en, language_code, number_text,
+    ErrorNotice, ReferenceChoice, ReferenceSelect, ReferenceSource, de_en, language_code,
+    number_text,
 };
 use crate::components::charts::{HeatMap, HeatMapData};
 use crate::error::AppError;
@@ -35,14 +36,8 @@ pub struct ComparisonView {
     pub heat_map: HeatMapData,
     /// CSV download of the same numbers.
     pub csv_url: String,
-    /// Name of the reference.
-    pub reference_label: String,
-    /// The norm set compared with (`None` = the city total).
-    pub reference_key: Option<String>,
-    /// Where the norm values come from (empty for the city total).
-    pub reference_source: String,
-    /// Norm sets this wave can be compared with: (key, label).
-    pub reference_options: Vec<(String, String)>,
+    /// What the districts are compared with.
+    pub reference: ReferenceChoice,
 }
 
 /// The comparison of every district of a wave (optionally one grade),
@@ -67,17 +62,13 @@ pub async fn load_comparison_view(
     super::common::check_grade(&grades, grade)?;
     let reference =
         crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
-    let reference_options = super::common::reference_options(&db, &scoped.wave).await?;
-    let (reference_label, reference_source) = match &reference {
-        crate::analysis::PageReference::CityTotal => (
-            de_en(&language, "Gesamtstadt", "the whole city"),
-            String::new(),
-        ),
-        crate::analysis::PageReference::Norms { set, .. } => {
-            (set.label.clone(), set.source.clone())
-        }
-    };
-    let reference_key = reference.key().map(str::to_string);
+    let reference_choice = ReferenceChoice::new(
+        reference.set(),
+        de_en(&language, "Gesamtstadt", "the whole city"),
+        crate::analysis::wave_norm_sets(&db, &scoped.wave).await?,
+    );
+    let reference_label = reference_choice.label.clone();
+    let reference_key = reference_choice.key.clone();
     let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
         .await
         .map_err(|error| {
@@ -187,22 +178,7 @@ pub async fn load_comparison_view(
         columns,
         rows: rows.into_iter().map(|(_, row)| row).collect(),
         empty_text: de_en(&language, "Noch keine Stadtteile.", "No districts yet."),
-        legend_worse: de_en(
-            &language,
-            "ungünstiger als die Referenz",
-            "worse than the reference",
-        ),
-        legend_better: de_en(
-            &language,
-            "günstiger als die Referenz",
-            "better than the reference",
-        ),
-        legend_significant: de_en(&language, "* auffällig", "* of concern"),
-        legend_suppressed: de_en(
-            &language,
-            "– nicht ausgewiesen (Datenschutz)",
-            "– not shown (privacy)",
-        ),
+        ..heat_legends(&language)
     };
     let mut csv_url = format!("/api/csv/comparison?wave={wave}");
     if let Some(g) = grade {
@@ -226,10 +202,7 @@ pub async fn load_comparison_view(
         sorted_by: sort_index.map(|i| table.factors[i].id.clone()),
         heat_map,
         csv_url,
-        reference_label,
-        reference_key,
-        reference_source,
-        reference_options,
+        reference: reference_choice,
     })
 }
 
@@ -304,17 +277,41 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <ReferenceSelect options=view.reference_options.clone() selected=view.reference_key.clone()
-                language=language.clone() default_label=l("Gesamte Stadt", "Whole city") />
+            <ReferenceSelect choice=view.reference.clone() language=language.clone()
+                default_label=l("Gesamte Stadt", "Whole city") />
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
-        <ReferenceSource label=view.reference_label.clone() source=view.reference_source.clone() language=language.clone() />
+        <ReferenceSource choice=view.reference.clone() language=language.clone() />
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
             <span class="hint">{l("Ein Klick auf einen Stadtteil öffnet sein Profil.", "Click a district to open its profile.")}</span>
         </p>
         <HeatMap data=view.heat_map />
         <HeatTable data=heat_map language=language.clone() row_header=l("Stadtteil", "District") />
+    }
+}
+
+/// A heat map's legend texts (the other fields empty): colours mean
+/// "worse / better than the reference", whatever the reference is.
+pub fn heat_legends(language: &str) -> HeatMapData {
+    HeatMapData {
+        legend_worse: de_en(
+            language,
+            "ungünstiger als die Referenz",
+            "worse than the reference",
+        ),
+        legend_better: de_en(
+            language,
+            "günstiger als die Referenz",
+            "better than the reference",
+        ),
+        legend_significant: de_en(language, "* auffällig", "* of concern"),
+        legend_suppressed: de_en(
+            language,
+            "– nicht ausgewiesen (Datenschutz)",
+            "– not shown (privacy)",
+        ),
+        ..HeatMapData::default()
     }
 }
 

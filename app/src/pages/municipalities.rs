@@ -3,7 +3,9 @@
 //! latest wave as a heat map cities × factors, against imported reference
 //! values or against the pooled other cities.
 
-use super::common::{ErrorNotice, ReferenceSelect, ReferenceSource, de_en, language_code};
+use super::common::{
+    ErrorNotice, ReferenceChoice, ReferenceSelect, ReferenceSource, de_en, language_code,
+};
 use super::comparison::HeatTable;
 use crate::components::charts::{HeatMap, HeatMapData};
 use crate::error::AppError;
@@ -29,14 +31,8 @@ pub struct MunicipalityComparisonView {
     pub without_data: Vec<String>,
     /// Cities whose instrument the chosen norm set does not fit.
     pub other_instrument: Vec<String>,
-    /// Name of the reference.
-    pub reference_label: String,
-    /// The norm set compared with (`None` = the pooled other cities).
-    pub reference_key: Option<String>,
-    /// Where the norm values come from.
-    pub reference_source: String,
-    /// Every norm set: (key, label).
-    pub reference_options: Vec<(String, String)>,
+    /// What the cities are compared with (default: the pooled others).
+    pub reference: ReferenceChoice,
     /// CSV download of the same numbers.
     pub csv_url: String,
 }
@@ -63,18 +59,17 @@ pub async fn load_municipality_comparison(
     if !comparison.rows.is_empty() {
         super::common::check_grade(&comparison.grades, grade)?;
     }
-    let reference_key = comparison.norm_set.as_ref().map(|s| s.key.clone());
-    let (reference_label, reference_source) = match &comparison.norm_set {
-        Some(set) => (set.label.clone(), set.source.clone()),
-        None => (
-            de_en(
-                &language,
-                "die übrigen Kommunen",
-                "the other municipalities",
-            ),
-            String::new(),
+    let reference_choice = ReferenceChoice::new(
+        comparison.norm_set.as_ref(),
+        de_en(
+            &language,
+            "die übrigen Kommunen",
+            "the other municipalities",
         ),
-    };
+        crate::storage::norms::list(&db).await?,
+    );
+    let reference_label = reference_choice.label.clone();
+    let reference_key = reference_choice.key.clone();
     let link_query = super::profile::page_query(grade, None, reference_key.as_deref());
     let rows = comparison
         .rows
@@ -136,22 +131,7 @@ pub async fn load_municipality_comparison(
             "Noch keine Kommune mit Befragungsdaten.",
             "No municipality with survey data yet.",
         ),
-        legend_worse: de_en(
-            &language,
-            "ungünstiger als die Referenz",
-            "worse than the reference",
-        ),
-        legend_better: de_en(
-            &language,
-            "günstiger als die Referenz",
-            "better than the reference",
-        ),
-        legend_significant: de_en(&language, "* auffällig", "* of concern"),
-        legend_suppressed: de_en(
-            &language,
-            "– nicht ausgewiesen (Datenschutz)",
-            "– not shown (privacy)",
-        ),
+        ..super::comparison::heat_legends(&language)
     };
     let mut csv_url = "/api/csv/municipalities".to_string();
     let csv_query: Vec<String> = [
@@ -178,14 +158,7 @@ pub async fn load_municipality_comparison(
             .filter(|row| !row.reference_applies)
             .map(|row| row.municipality.clone())
             .collect(),
-        reference_label,
-        reference_key,
-        reference_source,
-        reference_options: crate::storage::norms::list(&db)
-            .await?
-            .into_iter()
-            .map(|set| (set.key, set.label))
-            .collect(),
+        reference: reference_choice,
         csv_url,
     })
 }
@@ -240,7 +213,7 @@ fn MunicipalitiesBody(view: MunicipalityComparisonView) -> impl IntoView {
     let l = |de: &str, en: &str| de_en(&language, de, en);
     let heat_map = view.heat_map.clone();
     let notices: Vec<String> = [
-        (view.compared < 2 && view.reference_key.is_none() && view.compared > 0).then(|| {
+        (view.compared < 2 && view.reference.key.is_none() && view.compared > 0).then(|| {
             l(
                 "Ein Vergleich braucht mindestens zwei Kommunen mit Daten – oder wählen Sie Vergleichswerte.",
                 "A comparison needs at least two municipalities with data – or choose reference values.",
@@ -279,11 +252,11 @@ fn MunicipalitiesBody(view: MunicipalityComparisonView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <ReferenceSelect options=view.reference_options.clone() selected=view.reference_key.clone()
-                language=language.clone() default_label=l("Übrige Kommunen", "Other municipalities") />
+            <ReferenceSelect choice=view.reference.clone() language=language.clone()
+                default_label=l("Übrige Kommunen", "Other municipalities") />
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
-        <ReferenceSource label=view.reference_label.clone() source=view.reference_source.clone() language=language.clone() />
+        <ReferenceSource choice=view.reference.clone() language=language.clone() />
         {notices.into_iter().map(|text| view! { <p class="notice">{text}</p> }).collect_view()}
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>

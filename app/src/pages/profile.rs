@@ -3,7 +3,8 @@
 //! per CTC domain, outcomes, and the same numbers as a table.
 
 use super::common::{
-    ErrorNotice, ReferenceSelect, ReferenceSource, de_en, language_code, number_text, percent_text,
+    ErrorNotice, ReferenceChoice, ReferenceSelect, ReferenceSource, de_en, language_code,
+    number_text, percent_text,
 };
 use crate::components::charts::{BarChart, BarChartData};
 use crate::error::AppError;
@@ -68,14 +69,8 @@ pub struct ProfileView {
     pub charts: Vec<BarChartData>,
     /// The table view.
     pub rows: Vec<ProfileTableRow>,
-    /// Reference name.
-    pub reference_label: String,
-    /// The norm set compared with (`None` = the city total).
-    pub reference_key: Option<String>,
-    /// Where the norm values come from (empty for the city total).
-    pub reference_source: String,
-    /// Norm sets this wave can be compared with: (key, label).
-    pub reference_options: Vec<(String, String)>,
+    /// What the profile is compared with.
+    pub reference: ReferenceChoice,
     /// Minimum group size in force.
     pub min_group_size: u64,
     /// Instrument, cut points and validity rule versions.
@@ -186,7 +181,6 @@ pub async fn load_profile_view(
     super::common::check_grade(&grades, grade)?;
     let reference =
         crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
-    let reference_options = super::common::reference_options(&db, &scoped.wave).await?;
     let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
         .await
         .map_err(|error| {
@@ -200,16 +194,13 @@ pub async fn load_profile_view(
         sex: sex_key,
     };
     let group = table.group(&key);
-    let (reference_label, reference_source) = match &reference {
-        crate::analysis::PageReference::CityTotal => (
-            de_en(&language, "Gesamte Stadt", "Whole city"),
-            String::new(),
-        ),
-        crate::analysis::PageReference::Norms { set, .. } => {
-            (set.label.clone(), set.source.clone())
-        }
-    };
-    let reference_key = reference.key().map(str::to_string);
+    let reference_choice = ReferenceChoice::new(
+        reference.set(),
+        de_en(&language, "Gesamte Stadt", "Whole city"),
+        crate::analysis::wave_norm_sets(&db, &scoped.wave).await?,
+    );
+    let reference_label = reference_choice.label.clone();
+    let reference_key = reference_choice.key.clone();
     let suppressed_note = de_en(
         &language,
         &format!(
@@ -380,10 +371,7 @@ pub async fn load_profile_view(
         }),
         charts,
         rows,
-        reference_label: reference_label.clone(),
-        reference_key: reference_key.clone(),
-        reference_source,
-        reference_options,
+        reference: reference_choice,
         min_group_size: table.min_group_size,
         versions: format!(
             "{} · {} · {}",
@@ -472,19 +460,19 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
     let keep = page_query(
         view.grade,
         view.sex.as_deref(),
-        view.reference_key.as_deref(),
+        view.reference.key.as_deref(),
     );
     let comparison_href = format!(
         "/vergleich/{}{}",
         view.wave_id,
-        page_query(view.grade, None, view.reference_key.as_deref())
+        page_query(view.grade, None, view.reference.key.as_deref())
     );
     let without_norm = view
         .rows
         .iter()
         .filter(|row| row.percent.is_some() && row.reference.is_none())
         .count();
-    let norm_gap_note = (view.reference_key.is_some() && without_norm > 0).then(|| {
+    let norm_gap_note = (view.reference.key.is_some() && without_norm > 0).then(|| {
         view! {
             <p class="notice">
                 {de_en(&language,
@@ -493,7 +481,7 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
             </p>
         }
     });
-    let test_text = if view.reference_key.is_some() {
+    let test_text = if view.reference.key.is_some() {
         (
             "nach Benjamini-Hochberg-Korrektur signifikant im exakten Binomialtest gegen den Vergleichswert",
             "significant in the exact binomial test against the reference value after Benjamini-Hochberg correction",
@@ -512,7 +500,7 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
         </p>
         <h1>{format!("{} – {}", l("Gebietsprofil", "Area profile"), view.district)}</h1>
         <p class="meta">
-            {format!("{} · {} · {}", view.wave, group_size, de_en(&language, &format!("Referenz: {}", view.reference_label), &format!("Reference: {}", view.reference_label)))}
+            {format!("{} · {} · {}", view.wave, group_size, de_en(&language, &format!("Referenz: {}", view.reference.label), &format!("Reference: {}", view.reference.label)))}
         </p>
         <form method="get" action=format!("{base}/{}", view.district_code) class="filters no-print">
             <label>
@@ -532,11 +520,11 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <ReferenceSelect options=view.reference_options.clone() selected=view.reference_key.clone()
-                language=language.clone() default_label=l("Gesamte Stadt", "Whole city") />
+            <ReferenceSelect choice=view.reference.clone() language=language.clone()
+                default_label=l("Gesamte Stadt", "Whole city") />
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
-        <ReferenceSource label=view.reference_label.clone() source=view.reference_source.clone() language=language.clone() />
+        <ReferenceSource choice=view.reference.clone() language=language.clone() />
         {norm_gap_note}
         <nav class="district-switch no-print" aria-label=l("Stadtteile", "Districts")>
             <a href=format!("{base}/gesamt{keep}") aria-current=(view.district_code == "gesamt").then_some("page")>{l("Gesamte Stadt", "Whole city")}</a>
@@ -564,7 +552,7 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
                     <th scope="col" class="num">"n"</th>
                     <th scope="col" class="num">"%"</th>
                     <th scope="col" class="num">{l("95-%-KI", "95 % CI")}</th>
-                    <th scope="col" class="num">{view.reference_label.clone()}</th>
+                    <th scope="col" class="num">{view.reference.label.clone()}</th>
                     <th scope="col" class="num">{l("Differenz (Pp.)", "Difference (pts)")}</th>
                     <th scope="col" class="num">{l("p (BH)", "p (BH)")}</th>
                     <th scope="col">{l("Bewertung", "Assessment")}</th>

@@ -408,22 +408,28 @@ pub async fn page_reference(
     wave: &WaveRow,
     key: Option<&str>,
 ) -> Result<PageReference, ReferenceError> {
+    reference_among(db, &wave_norm_sets(db, wave).await?, key).await
+}
+
+/// [`page_reference`] among norm sets the caller has read already (a page
+/// also offers them in its selector): empty or absent = the default
+/// reference, else the set with this key, whose values are then read.
+pub async fn reference_among(
+    db: &Db,
+    sets: &[NormSet],
+    key: Option<&str>,
+) -> Result<PageReference, ReferenceError> {
     let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
         return Ok(PageReference::CityTotal);
     };
-    let sets = wave_norm_sets(db, wave).await?;
     let Some(set) = sets.iter().find(|s| s.key == key).cloned() else {
-        let available = sets
-            .iter()
-            .map(|s| s.key.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let available: Vec<&str> = sets.iter().map(|s| s.key.as_str()).collect();
         return Err(ReferenceError::Unknown {
             key: key.to_string(),
             available: if available.is_empty() {
                 "none".to_string()
             } else {
-                available
+                available.join(", ")
             },
         });
     };
@@ -596,6 +602,8 @@ pub struct MunicipalityComparison {
     pub grades: Vec<u8>,
     /// The norm set compared with, if any.
     pub norm_set: Option<NormSet>,
+    /// Every stored norm set (what the page can offer).
+    pub norm_sets: Vec<NormSet>,
 }
 
 /// Compares the city totals of `municipalities` (the caller has checked the
@@ -610,24 +618,10 @@ pub async fn municipality_comparison(
     grade: Option<u8>,
     reference: Option<&str>,
 ) -> Result<MunicipalityComparison, ReferenceError> {
-    let norm_set = match reference.map(str::trim).filter(|k| !k.is_empty()) {
-        None => None,
-        Some(key) => {
-            let sets = norms::list(db).await?;
-            let Some(set) = sets.iter().find(|s| s.key == key).cloned() else {
-                let available: Vec<&str> = sets.iter().map(|s| s.key.as_str()).collect();
-                return Err(ReferenceError::Unknown {
-                    key: key.to_string(),
-                    available: if available.is_empty() {
-                        "none".to_string()
-                    } else {
-                        available.join(", ")
-                    },
-                });
-            };
-            let values = norms::values(db, set.norm_set_id).await?;
-            Some((NormTable::new(set.label.clone(), &values), set))
-        }
+    let norm_sets = norms::list(db).await?;
+    let norm_set = match reference_among(db, &norm_sets, reference).await? {
+        PageReference::CityTotal => None,
+        PageReference::Norms { set, table } => Some((table, set)),
     };
     let mut factors: Vec<FactorInfo> = Vec::new();
     let mut grades: Vec<u8> = Vec::new();
@@ -725,5 +719,6 @@ pub async fn municipality_comparison(
         without_data,
         grades,
         norm_set: norm_set.map(|(_, set)| set),
+        norm_sets,
     })
 }

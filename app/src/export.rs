@@ -76,14 +76,7 @@ pub fn write_profile_csv<W: Write>(
                 }
                 CellStatus::Suppressed(SuppressionReason::Empty) => ("true", "no_answers".into()),
             };
-            let elevated = comparison.map_or(String::new(), |c| {
-                match (c.of_concern, c.concern) {
-                    (true, Concern::Elevated) => "elevated",
-                    (true, Concern::Lowered) => "lowered",
-                    _ => "no",
-                }
-                .to_string()
-            });
+            let elevated = elevated_text(comparison);
             writer.write_record([
                 wave.to_string(),
                 table.versions.instrument.clone(),
@@ -169,14 +162,7 @@ pub fn write_municipality_csv<W: Write>(
             }
             let figures = cell.figures.as_ref();
             let compared = cell.comparison.as_ref();
-            let elevated = compared.map_or(String::new(), |c| {
-                match (c.of_concern, c.concern) {
-                    (true, Concern::Elevated) => "elevated",
-                    (true, Concern::Lowered) => "lowered",
-                    _ => "no",
-                }
-                .to_string()
-            });
+            let elevated = elevated_text(compared);
             writer.write_record([
                 row.municipality.clone(),
                 row.wave.name.clone(),
@@ -217,6 +203,18 @@ pub fn write_norms_csv<W: Write>(
     }
     writer.flush()?;
     Ok(())
+}
+
+/// The `elevated` column: empty when not compared.
+fn elevated_text(comparison: Option<&crate::domain::profile::FactorComparison>) -> String {
+    comparison.map_or(String::new(), |c| {
+        match (c.of_concern, c.concern) {
+            (true, Concern::Elevated) => "elevated",
+            (true, Concern::Lowered) => "lowered",
+            _ => "no",
+        }
+        .to_string()
+    })
 }
 
 fn group_columns(key: &GroupKey, names: &GroupNames) -> (String, String, String, String, String) {

@@ -116,6 +116,20 @@ async fn planner(
     Ok(signed_in.principal)
 }
 
+/// [`planner`] for the municipality named in the form's `municipality`
+/// field (400 when it is missing or not a number).
+async fn planner_of_form(
+    db: &Db,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+) -> Result<(i64, app::domain::access::Principal), Response> {
+    let Ok(municipality) = field(fields, "municipality").parse::<i64>() else {
+        return Err((StatusCode::BAD_REQUEST, "municipality missing").into_response());
+    };
+    let principal = planner(db, headers, fields, municipality).await?;
+    Ok((municipality, principal))
+}
+
 async fn district_of(db: &Db, municipality: i64, text: &str) -> Result<Option<i64>, &'static str> {
     match text {
         "" | "all" => Ok(None),
@@ -143,11 +157,8 @@ pub async fn add_entry(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let db = &state.db;
-    let Ok(municipality) = field(&fields, "municipality").parse::<i64>() else {
-        return (StatusCode::BAD_REQUEST, "municipality missing").into_response();
-    };
-    let principal = match planner(db, &headers, &fields, municipality).await {
-        Ok(p) => p,
+    let (municipality, principal) = match planner_of_form(db, &headers, &fields).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let program = match programs::program(db, field(&fields, "program")).await {
@@ -231,12 +242,10 @@ pub async fn add_goal(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let db = &state.db;
-    let Ok(municipality) = field(&fields, "municipality").parse::<i64>() else {
-        return (StatusCode::BAD_REQUEST, "municipality missing").into_response();
+    let municipality = match planner_of_form(db, &headers, &fields).await {
+        Ok((municipality, _)) => municipality,
+        Err(response) => return response,
     };
-    if let Err(response) = planner(db, &headers, &fields, municipality).await {
-        return response;
-    }
     let factor = field(&fields, "factor").to_string();
     match known_factors(db).await {
         Ok(known) if known.contains(&factor) => {}
@@ -289,12 +298,10 @@ pub async fn add_offer(
 ) -> Response {
     use app::domain::catalog::{EvidenceLevel, Setting};
     let db = &state.db;
-    let Ok(municipality) = field(&fields, "municipality").parse::<i64>() else {
-        return (StatusCode::BAD_REQUEST, "municipality missing").into_response();
+    let municipality = match planner_of_form(db, &headers, &fields).await {
+        Ok((municipality, _)) => municipality,
+        Err(response) => return response,
     };
-    if let Err(response) = planner(db, &headers, &fields, municipality).await {
-        return response;
-    }
     let name = field(&fields, "name").trim();
     let provider = field(&fields, "provider").trim();
     if name.is_empty() || provider.is_empty() {

@@ -60,12 +60,12 @@ pub async fn load_comparison_view(
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
     super::common::check_grade(&grades, grade)?;
-    let reference =
-        crate::analysis::page_reference(&db, &scoped.wave, reference.as_deref()).await?;
+    let norm_sets = crate::analysis::wave_norm_sets(&db, &scoped.wave).await?;
+    let reference = crate::analysis::reference_among(&db, &norm_sets, reference.as_deref()).await?;
     let reference_choice = ReferenceChoice::new(
         reference.set(),
         de_en(&language, "Gesamtstadt", "the whole city"),
-        crate::analysis::wave_norm_sets(&db, &scoped.wave).await?,
+        norm_sets,
     );
     let reference_label = reference_choice.label.clone();
     let reference_key = reference_choice.key.clone();

@@ -66,7 +66,7 @@ pub async fn load_municipality_comparison(
             "die übrigen Kommunen",
             "the other municipalities",
         ),
-        crate::storage::norms::list(&db).await?,
+        comparison.norm_sets.clone(),
     );
     let reference_label = reference_choice.label.clone();
     let reference_key = reference_choice.key.clone();

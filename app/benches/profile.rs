@@ -253,7 +253,7 @@ fn bench_domain(c: &mut Criterion) {
         .groups
         .iter()
         .flat_map(|group| &group.factors)
-        .filter(|cell| cell.status.is_shown())
+        .filter(|cell| cell.is_shown())
         .count();
     eprintln!(
         "setup: {} items, {} scales, {} outcomes; {} pupils ({} counted) generated in \

@@ -25,6 +25,13 @@ pub enum AppError {
     /// The session's role or scope does not allow this.
     #[error("not allowed")]
     Forbidden,
+    /// The wave is still open (until the given day): its results are
+    /// published once it has closed. Only participation is visible.
+    #[error("results are published once the wave has closed ({0})")]
+    NotPublished(String),
+    /// The wave is closed and its results are being computed.
+    #[error("the results are being prepared")]
+    Preparing,
     /// Something failed on the server; details are in the server log.
     #[error("internal error")]
     Internal,

@@ -3,7 +3,6 @@
 use crate::domain::aggregate::{GroupKey, SexKey};
 use crate::domain::profile::{Concern, FactorKind};
 use crate::domain::report::ProfileTable;
-use crate::domain::suppression::{CellStatus, SuppressionReason};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -17,7 +16,7 @@ pub struct GroupNames {
 }
 
 /// The header of the profile CSV, in column order.
-pub const PROFILE_COLUMNS: [&str; 29] = [
+pub const PROFILE_COLUMNS: [&str; 28] = [
     "wave",
     "instrument",
     "cut_point_set",
@@ -46,12 +45,11 @@ pub const PROFILE_COLUMNS: [&str; 29] = [
     "p_adjusted",
     "elevated",
     "suppressed",
-    "suppression_reason",
 ];
 
 /// Writes one row per group × factor. Suppressed cells keep their row (so
-/// the reader sees that a group exists and why it shows nothing) with every
-/// figure blank.
+/// the reader sees that a group exists) with every figure blank and the same
+/// `suppressed = true`, whatever the reason.
 pub fn write_profile_csv<W: Write>(
     out: W,
     wave: &str,
@@ -66,16 +64,9 @@ pub fn write_profile_csv<W: Write>(
         for (factor, cell) in table.factors.iter().zip(&group.factors) {
             let figures = cell.figures.as_ref();
             let comparison = figures.and_then(|f| f.comparison.as_ref());
-            let (suppressed, reason) = match &cell.status {
-                CellStatus::Shown => ("false", String::new()),
-                CellStatus::Suppressed(SuppressionReason::BelowMinimum { minimum, .. }) => {
-                    ("true", format!("fewer_than_{minimum}_answers"))
-                }
-                CellStatus::Suppressed(SuppressionReason::Complementary { .. }) => {
-                    ("true", "protects_a_small_group".to_string())
-                }
-                CellStatus::Suppressed(SuppressionReason::Empty) => ("true", "no_answers".into()),
-            };
+            // One word for every withheld cell: a reason would say which of
+            // two hidden cells is the small one.
+            let suppressed = if cell.is_shown() { "false" } else { "true" };
             let elevated = elevated_text(comparison);
             writer.write_record([
                 wave.to_string(),
@@ -108,7 +99,6 @@ pub fn write_profile_csv<W: Write>(
                 sci(comparison.and_then(|c| c.p_adjusted)),
                 elevated,
                 suppressed.to_string(),
-                reason,
             ])?;
         }
     }

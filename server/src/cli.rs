@@ -69,7 +69,7 @@ pub enum Command {
     /// Schools of a district: `school add`.
     #[command(subcommand)]
     School(SchoolCommand),
-    /// Survey waves: `wave create`.
+    /// Survey waves: `wave create`, `wave close`.
     #[command(subcommand)]
     Wave(WaveCommand),
     /// Classes taking part in a wave: `class add`.
@@ -183,6 +183,9 @@ pub enum Command {
     /// the value of every item (empty = skipped). Contains no names of
     /// pupils, but is still survey data: store it safely.
     ExportResponses(crate::responses_csv::ExportArgs),
+    /// Published results of closed waves: `results rebuild`.
+    #[command(subcommand)]
+    Results(crate::results::ResultsCommand),
 }
 
 /// Arguments of `export-profile`.
@@ -421,6 +424,19 @@ pub enum WaveCommand {
     ///         --grades 6,8,10
     #[command(verbatim_doc_comment)]
     Create(WaveCreateArgs),
+    /// Close a wave before its last day: pupils can no longer answer, and
+    /// the wave's results are published (they are published only for closed
+    /// waves). Closing a closed wave changes nothing.
+    ///
+    /// Example:
+    ///
+    ///     server wave close --wave "Frühjahr 2026"
+    #[command(verbatim_doc_comment)]
+    Close {
+        /// The wave: its id or its exact name.
+        #[arg(long)]
+        wave: String,
+    },
 }
 
 /// Which district a questionnaire counts for.

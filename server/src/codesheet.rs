@@ -66,7 +66,7 @@ pub async fn generate(
     {
         return (StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response();
     }
-    if app::storage::today() > wave.closes_on {
+    if wave.is_closed() {
         return back(wave_id, "welle-vorbei");
     }
     let school_name = field(&fields, "school");

@@ -220,6 +220,15 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     demo_catalog(db).await?;
     demo_norms(db, &instrument.id).await?;
     demo_accounts(db, municipality, first_school).await?;
+    // Both demo waves are closed: publish them now, so that the first page
+    // a visitor opens has results.
+    for outcome in app::analysis::publication::refresh(db).await? {
+        let rebuilt = outcome?;
+        println!(
+            "published the results of wave {} ({} questionnaires)",
+            rebuilt.wave_id, rebuilt.responses
+        );
+    }
     println!(
         "demo data loaded: {MUNICIPALITY} with {} districts, {} schools, {} waves, {total} questionnaires",
         districts.len(),

@@ -56,6 +56,25 @@ fn internal(error: impl std::fmt::Display) -> Refusal {
     )
 }
 
+/// The answer for a wave without published results: 409 while it is open
+/// (nothing of an open wave is published), 503 while its result is being
+/// computed; other failures are internal.
+fn unpublished(error: analysis::AnalysisError) -> Refusal {
+    match error {
+        analysis::AnalysisError::Open { .. } => Refusal(
+            StatusCode::CONFLICT,
+            format!(
+                "Ergebnisse werden erst nach Abschluss der Welle veröffentlicht / results are published once the wave has closed: {error}"
+            ),
+        ),
+        analysis::AnalysisError::Preparing { .. } => Refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Ergebnisse werden berechnet / results are being prepared: {error}"),
+        ),
+        other => internal(other),
+    }
+}
+
 fn bad_request(message: impl Into<String>) -> Refusal {
     Refusal(StatusCode::BAD_REQUEST, message.into())
 }
@@ -202,7 +221,9 @@ async fn reference_profile(
     db: &Db,
     wave: &waves::WaveRow,
     query: &CsvQuery,
-) -> Result<ProfileTable, Refusal> {
+) -> Result<std::sync::Arc<ProfileTable>, Refusal> {
+    // Open waves are refused before the reference is even looked at.
+    analysis::published(db, wave).await.map_err(unpublished)?;
     let reference = analysis::page_reference(db, wave, query.reference.as_deref())
         .await
         .map_err(|error| match error {
@@ -211,18 +232,26 @@ async fn reference_profile(
         })?;
     analysis::page_profile(db, wave, reference.norms())
         .await
-        .map_err(internal)
+        .map_err(unpublished)
 }
 
+/// The groups of `table` that `keep` selects (cloning only those: the
+/// whole table of a large city has tens of thousands of cells).
 fn only_groups(table: &ProfileTable, keep: impl Fn(&GroupKey) -> bool) -> ProfileTable {
     ProfileTable {
+        versions: table.versions.clone(),
+        min_group_size: table.min_group_size,
+        breakdown: table.breakdown.clone(),
+        reference_label: table.reference_label.clone(),
+        factors: table.factors.clone(),
         groups: table
             .groups
             .iter()
             .filter(|g| keep(&g.key))
             .cloned()
             .collect(),
-        ..table.clone()
+        responses_read: table.responses_read,
+        excluded_flagged: table.excluded_flagged,
     }
 }
 
@@ -312,7 +341,9 @@ async fn quality_csv(
 ) -> Result<Response, Refusal> {
     let db = &state.db;
     let (wave, _, _) = wave_for(db, headers, query, Action::ViewQuality).await?;
-    let report = analysis::wave_quality(db, &wave).await.map_err(internal)?;
+    let report = analysis::wave_quality(db, &wave)
+        .await
+        .map_err(unpublished)?;
     let mut body = Vec::new();
     export::write_quality_csv(&mut body, &report).map_err(internal)?;
     Ok(csv_response(

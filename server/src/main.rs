@@ -9,6 +9,7 @@ mod downloads;
 mod norms;
 mod planning;
 mod responses_csv;
+mod results;
 mod setup;
 mod setup_web;
 mod survey;
@@ -51,6 +52,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::District(cli::DistrictCommand::Add(args)) => setup::district_add(&db, &args).await,
         Command::School(cli::SchoolCommand::Add(args)) => setup::school_add(&db, &args).await,
         Command::Wave(cli::WaveCommand::Create(args)) => setup::wave_create(&db, &args).await,
+        Command::Wave(cli::WaveCommand::Close { wave }) => results::close(&db, &wave).await,
+        Command::Results(results::ResultsCommand::Rebuild { wave }) => {
+            results::rebuild(&db, wave.as_deref()).await
+        }
         Command::Class(cli::ClassCommand::Add(args)) => setup::class_add(&db, &args).await,
         Command::Codes(cli::CodesCommand::Generate(args)) => {
             setup::codes_generate(&db, &args).await

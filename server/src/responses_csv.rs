@@ -217,7 +217,8 @@ pub async fn import(db: &Db, args: &ImportArgs) -> anyhow::Result<()> {
         batch.schools.len(),
         batch.classes.len()
     );
-    Ok(())
+    // A closed wave's published result must include what was just imported.
+    crate::results::rebuild_after_change(db, &wave).await
 }
 
 /// The result of reading and checking a whole file.

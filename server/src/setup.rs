@@ -15,7 +15,7 @@ use anyhow::{Context, anyhow, bail};
 use app::domain::respondent::Grade;
 use app::storage::geography::{self, MunicipalityRow, SchoolRow};
 use app::storage::waves::{self, DistrictRule, WaveRow};
-use app::storage::{self, Db, StorageError, access_codes, instruments};
+use app::storage::{Db, StorageError, access_codes, instruments};
 use std::io::Write;
 use std::path::Path;
 
@@ -397,7 +397,7 @@ pub async fn participation(db: &Db, args: &ParticipationArgs) -> anyhow::Result<
     let wave = wave(db, &args.wave).await?;
     let rows = app::analysis::participation_report(db, &wave, None).await?;
     // `excluded` is withheld until the wave is over; say why it is empty.
-    let closed = storage::today() > wave.closes_on;
+    let closed = wave.is_closed();
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)

@@ -172,7 +172,7 @@ pub async fn add_class(
         Ok(_) => return back(m, "fehler", "Diese Welle gehört nicht zur Kommune."),
         Err(error) => return internal(error),
     };
-    if app::storage::today() > wave.closes_on {
+    if wave.is_closed() {
         return back(m, "fehler", "Die Welle ist vorbei.");
     }
     let Ok(school) = field(&fields, "school").parse::<i64>() else {

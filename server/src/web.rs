@@ -135,15 +135,42 @@ pub async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
             "serving beyond localhost without --secure-cookies: put Quartier behind HTTPS and set it"
         );
     }
+    let publisher = tokio::spawn(publish_closed_waves(db.clone()));
     axum::serve(
         listener,
         router(db.clone(), options, SecureCookies(args.secure_cookies)),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    publisher.abort();
     db.close().await;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// How often the server looks for waves to publish: a wave whose last day
+/// has passed is published within this time (plus the rebuild).
+const PUBLISH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Publishes closed waves in the background: at start-up (results of an
+/// older analysis engine are rebuilt) and then every minute, which is how a
+/// wave whose last day has passed gets published without anyone asking.
+/// Page requests never compute results.
+async fn publish_closed_waves(db: Db) {
+    let mut interval = tokio::time::interval(PUBLISH_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match app::analysis::publication::refresh(&db).await {
+            Ok(outcomes) => {
+                let rebuilt = outcomes.iter().filter(|o| o.is_ok()).count();
+                if rebuilt > 0 {
+                    tracing::info!(rebuilt, "published wave results rebuilt");
+                }
+            }
+            Err(error) => tracing::error!(%error, "looking for waves to publish failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

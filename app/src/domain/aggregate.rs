@@ -424,7 +424,7 @@ pub enum MergeError {
 ///
 /// Built by [`aggregate`] / [`aggregate_with_plan`] or [`Cube::empty`];
 /// combined with [`Cube::merge`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cube {
     instrument_id: String,
     instrument_version: String,

@@ -19,6 +19,7 @@ pub mod participation;
 pub mod priorities;
 pub mod profile;
 pub mod program_outcomes;
+pub mod published;
 pub mod questionnaire;
 pub mod regional;
 pub mod report;

@@ -104,8 +104,10 @@ impl From<ScaleKind> for FactorKind {
 }
 
 /// What the group is compared with.
+// Externally tagged (serde's default): stored results are encoded with
+// postcard, which cannot read internally tagged enums.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Reference {
     /// The rest of the same city in the same survey (and the same grade / sex
     /// selection as the group).
@@ -1179,7 +1181,7 @@ mod tests {
         let out = compare_profile(&factors, &ProfileOptions::default());
         let json = serde_json::to_string(&out).unwrap();
         assert!(json.contains(r#""concern":"elevated""#));
-        assert!(json.contains(r#""type":"norm""#));
+        assert!(json.contains(r#""norm":{"percent":18.0"#), "{json}");
         let back: Vec<FactorComparison> = serde_json::from_str(&json).unwrap();
         // serde_json (without `float_roundtrip`) may parse a float 1 ulp off,
         // so compare after the same parse on both sides.

@@ -14,7 +14,9 @@
 //! Privacy: the two groups partition the municipality. If either has fewer
 //! valid answers than the minimum group size, both are withheld, because
 //! the city total (shown elsewhere) minus the larger group would give the
-//! smaller one.
+//! smaller one. And every district inside either group must be shown on
+//! its own in the published profile: a program in a small district A and a
+//! shown district B would otherwise give A as "program − B".
 
 use crate::domain::aggregate::{Cell, Cube, GroupKey, SexKey};
 use crate::domain::report::FactorSource;
@@ -34,6 +36,21 @@ pub struct WaveSplit {
     pub program: Option<Proportion>,
     /// All other districts (`None` = withheld or no answers).
     pub others: Option<Proportion>,
+    /// Why both groups are withheld, when they are.
+    pub withheld: Option<SplitWithheld>,
+}
+
+/// Why a wave's split is withheld.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitWithheld {
+    /// The wave has no figures for the factor (not surveyed, or no answers).
+    NoData,
+    /// One of the two groups has fewer valid answers than the minimum.
+    SmallGroup,
+    /// A district inside one of the groups is withheld on its own, so the
+    /// group total would reveal it by subtraction.
+    WithheldDistrict,
 }
 
 /// The factor's counts in `cell`.
@@ -46,17 +63,21 @@ fn proportion_of(cell: &Cell, factor: FactorSource) -> Option<Proportion> {
 
 /// Splits one wave's cube into the program districts and the others for
 /// one factor (optionally one grade). The cube's breakdown must include the
-/// district (and the grade when `grade` is given); groups below the minimum
-/// withhold both sides.
+/// district (and the grade when `grade` is given). Both sides are withheld
+/// when either group is below the minimum, or when a district with answers
+/// in either group is not shown on its own (`district_shown(district)`,
+/// from the published profile for this factor and grade).
 pub fn split_wave(
     cube: &Cube,
     factor: FactorSource,
     program_districts: &[i64],
     grade: Option<u8>,
     minimum: MinGroupSize,
-) -> (Option<Proportion>, Option<Proportion>) {
+    district_shown: impl Fn(i64) -> bool,
+) -> Result<(Proportion, Proportion), SplitWithheld> {
     let mut program = Cell::default();
     let mut others = Cell::default();
+    let mut every_district_shown = true;
     for (key, cell) in cube.cells() {
         let Some(district) = key.district else {
             continue;
@@ -70,19 +91,55 @@ pub fn split_wave(
         if *key != wanted {
             continue;
         }
+        if proportion_of(cell, factor).is_some_and(|p| p.n > 0) && !district_shown(district) {
+            every_district_shown = false;
+        }
         if program_districts.contains(&district) {
             program.merge(cell);
         } else {
             others.merge(cell);
         }
     }
-    let program = proportion_of(&program, factor);
-    let others = proportion_of(&others, factor);
-    let large_enough = |p: &Option<Proportion>| p.is_some_and(|p| p.n >= minimum.get());
-    if large_enough(&program) && large_enough(&others) {
-        (program, others)
-    } else {
-        (None, None)
+    let (Some(program), Some(others)) = (
+        proportion_of(&program, factor),
+        proportion_of(&others, factor),
+    ) else {
+        return Err(SplitWithheld::NoData);
+    };
+    if program.n == 0 && others.n == 0 {
+        return Err(SplitWithheld::NoData);
+    }
+    if program.n < minimum.get() || others.n < minimum.get() {
+        return Err(SplitWithheld::SmallGroup);
+    }
+    if !every_district_shown {
+        return Err(SplitWithheld::WithheldDistrict);
+    }
+    Ok((program, others))
+}
+
+impl WaveSplit {
+    /// The split of a wave from [`split_wave`]'s answer.
+    pub fn new(wave_label: String, split: Result<(Proportion, Proportion), SplitWithheld>) -> Self {
+        match split {
+            Ok((program, others)) => Self {
+                wave_label,
+                program: Some(program),
+                others: Some(others),
+                withheld: None,
+            },
+            Err(reason) => Self::withheld(wave_label, reason),
+        }
+    }
+
+    /// A withheld wave.
+    pub fn withheld(wave_label: String, reason: SplitWithheld) -> Self {
+        Self {
+            wave_label,
+            program: None,
+            others: None,
+            withheld: Some(reason),
+        }
     }
 }
 
@@ -206,11 +263,13 @@ mod tests {
                 wave_label: "2024".into(),
                 program: p(40, 100),
                 others: p(30, 200),
+                withheld: None,
             },
             WaveSplit {
                 wave_label: "2026".into(),
                 program: p(25, 100),
                 others: p(28, 200),
+                withheld: None,
             },
         ];
         let outcome = evaluate(&series, 0, 1);
@@ -235,19 +294,135 @@ mod tests {
     #[test]
     fn a_withheld_wave_gives_no_estimate() {
         let series = vec![
-            WaveSplit {
-                wave_label: "2024".into(),
-                program: None,
-                others: None,
-            },
+            WaveSplit::withheld("2024".into(), SplitWithheld::SmallGroup),
             WaveSplit {
                 wave_label: "2026".into(),
                 program: p(25, 100),
                 others: p(28, 200),
+                withheld: None,
             },
         ];
         let outcome = evaluate(&series, 0, 1);
         assert_eq!(outcome.did, None);
         assert_eq!(outcome.program_change, None);
+    }
+
+    /// The differencing attack of issue 11: a program in a small district A
+    /// and a shown district B. The union (A + B) is large enough, so the
+    /// old rule showed it, and program − B gave A. Now every district must
+    /// be shown on its own in the published profile.
+    #[test]
+    fn a_program_group_with_a_withheld_district_is_withheld() {
+        use crate::domain::aggregate::{
+            AggregateOptions, Dimension, GroupKey, Respondent, aggregate,
+        };
+        use crate::domain::instrument::Instrument;
+        use crate::domain::report::{ReportOptions, build_profile_table};
+        let instrument = Instrument::from_toml_str(
+            r#"
+[instrument]
+id = "t"
+version = "1"
+title = { de = "T", en = "T" }
+languages = ["de", "en"]
+[[response_sets]]
+id = "yesno"
+options = [
+  { value = 1, label = { de = "nein", en = "no" } },
+  { value = 2, label = { de = "ja", en = "yes" } },
+]
+[[pages]]
+id = "p"
+title = { de = "P", en = "P" }
+[[pages.items]]
+code = "R1"
+text = { de = "x", en = "x" }
+response_set = "yesno"
+[[scales]]
+id = "risk"
+kind = "risk"
+domain = "family"
+label = { de = "R", en = "R" }
+items = ["R1"]
+cut_point = 2
+"#,
+            "t.toml",
+        )
+        .expect("instrument");
+        // District 1: 5 pupils (withheld), 2: 50, 3: 60, 4: 70.
+        let pupils: Vec<(i64, Vec<u8>)> = [(1, 5), (2, 50), (3, 60), (4, 70)]
+            .iter()
+            .flat_map(|&(d, n)| (0..n).map(move |i| (d, vec![if i % 3 == 0 { 2 } else { 1 }])))
+            .collect();
+        let cube = aggregate(
+            &instrument,
+            pupils.iter().map(|(district, answers)| Respondent {
+                district: *district,
+                school: None,
+                grade: 8,
+                sex: None,
+                answers,
+                valid: true,
+            }),
+            &[Dimension::District, Dimension::Grade],
+            AggregateOptions::default(),
+        );
+        let table =
+            build_profile_table(&instrument, &cube, "t-1/default", &ReportOptions::default())
+                .expect("additive");
+        let shown = |district: i64| {
+            table
+                .group(&GroupKey {
+                    district: Some(district),
+                    ..GroupKey::TOTAL
+                })
+                .is_some_and(|g| g.factors[0].is_shown())
+        };
+        assert!(!shown(1), "district 1 is below k");
+        let factor = FactorSource::Scale(0);
+        let k = MinGroupSize::default();
+        // Program {1, 2}: the union of 55 would pass a union-only check.
+        assert_eq!(
+            split_wave(&cube, factor, &[1, 2], None, k, shown),
+            Err(SplitWithheld::WithheldDistrict)
+        );
+        // Program {3}, comparison {1, 2, 4}: the comparison holds district 1.
+        assert_eq!(
+            split_wave(&cube, factor, &[3], None, k, shown),
+            Err(SplitWithheld::WithheldDistrict)
+        );
+        // Without the small district, both groups consist of shown districts.
+        let pupils_without: Vec<_> = pupils.iter().filter(|(d, _)| *d != 1).collect();
+        let cube_without = aggregate(
+            &instrument,
+            pupils_without.iter().map(|(district, answers)| Respondent {
+                district: *district,
+                school: None,
+                grade: 8,
+                sex: None,
+                answers,
+                valid: true,
+            }),
+            &[Dimension::District, Dimension::Grade],
+            AggregateOptions::default(),
+        );
+        let table_without = build_profile_table(
+            &instrument,
+            &cube_without,
+            "t-1/default",
+            &ReportOptions::default(),
+        )
+        .expect("additive");
+        let shown_without = |district: i64| {
+            table_without
+                .group(&GroupKey {
+                    district: Some(district),
+                    ..GroupKey::TOTAL
+                })
+                .is_some_and(|g| g.factors[0].is_shown())
+        };
+        let (program, others) =
+            split_wave(&cube_without, factor, &[2], None, k, shown_without).expect("publishable");
+        assert_eq!((program.n, others.n), (50, 130));
     }
 }

@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 
 /// Where a factor's figures come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "source", content = "index")]
+// Externally tagged: stored results are encoded with postcard, which reads
+// neither internally nor adjacently tagged enums.
+#[serde(rename_all = "snake_case")]
 pub enum FactorSource {
     /// A scale with a cut point (index into `Instrument::scales`).
     Scale(usize),
@@ -123,13 +125,23 @@ pub struct Figures {
 }
 
 /// One factor in one group.
+///
+/// A withheld cell carries neither figures nor the reason it is withheld:
+/// "fewer than k answers" and "hidden to protect another cell" must look
+/// the same everywhere, or the reason would tell which of two hidden cells
+/// is the small one (docs/statistics.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactorCell {
-    /// Shown, or suppressed with the reason.
-    pub status: CellStatus,
-    /// The figures; `None` whenever the cell is suppressed, so nothing
+    /// The figures; `None` whenever the cell is withheld, so nothing
     /// downstream can leak them.
     pub figures: Option<Figures>,
+}
+
+impl FactorCell {
+    /// Whether the cell's figures may be shown.
+    pub fn is_shown(&self) -> bool {
+        self.figures.is_some()
+    }
 }
 
 /// All factors of one group (a cell of the cube).
@@ -292,7 +304,6 @@ pub fn build_profile_table(
                     }
                 });
                 FactorCell {
-                    status: cell_status,
                     figures: figures.filter(|f| f.n > 0),
                 }
             })
@@ -391,7 +402,6 @@ fn cube_key(key: &GroupKey, breakdown: &[Dimension]) -> CubeKey {
 mod tests {
     use super::*;
     use crate::domain::aggregate::{AggregateOptions, Respondent, aggregate};
-    use crate::domain::suppression::SuppressionReason;
 
     const INSTRUMENT: &str = r#"
 [instrument]
@@ -469,17 +479,13 @@ cut_point = 2
             &[Dimension::District],
         );
         let small = district(&table, 3);
-        assert_eq!(
-            small.status,
-            CellStatus::Suppressed(SuppressionReason::BelowMinimum { n: 5, minimum: 15 })
-        );
         assert!(small.figures.is_none());
         // The smaller shown district hides too, or city total minus the
-        // others would give the small district away.
+        // others would give the small district away; and it looks exactly
+        // like the small one, so the table does not say which is small.
         let partner = district(&table, 2);
-        assert!(partner.status.is_suppressed());
-        assert!(partner.figures.is_none());
-        assert!(district(&table, 1).status.is_shown());
+        assert_eq!(partner, small);
+        assert!(district(&table, 1).is_shown());
         let total = &table.group(&GroupKey::TOTAL).expect("total").factors[0];
         assert_eq!(
             total.figures.as_ref().map(|f| (f.n, f.count)),

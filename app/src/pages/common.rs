@@ -30,6 +30,10 @@ pub fn ErrorNotice(error: AppError, language: String) -> impl IntoView {
         AppError::Forbidden => http::StatusCode::FORBIDDEN,
         AppError::NotFound => http::StatusCode::NOT_FOUND,
         AppError::InvalidInput(_) => http::StatusCode::BAD_REQUEST,
+        // Not an error of the request: the resource (published results)
+        // does not exist yet.
+        AppError::NotPublished(_) => http::StatusCode::CONFLICT,
+        AppError::Preparing => http::StatusCode::SERVICE_UNAVAILABLE,
         _ => http::StatusCode::INTERNAL_SERVER_ERROR,
     });
     let (title, text, sign_in) = match &error {
@@ -63,6 +67,32 @@ pub fn ErrorNotice(error: AppError, language: String) -> impl IntoView {
         AppError::InvalidInput(message) => (
             de_en(&language, "Ungültige Eingabe", "Invalid input"),
             message.clone(),
+            false,
+        ),
+        AppError::NotPublished(closes_on) => (
+            de_en(&language, "Noch keine Ergebnisse", "No results yet"),
+            de_en(
+                &language,
+                &format!(
+                    "Die Befragung dieser Welle läuft noch (bis {closes_on}). Ergebnisse werden erst veröffentlicht, wenn die Welle abgeschlossen ist – sonst ließen sich aus zwei Abrufen kurz nacheinander die Antworten einzelner Schülerinnen und Schüler berechnen. Bis dahin ist nur die Beteiligung sichtbar."
+                ),
+                &format!(
+                    "The survey of this wave is still running (until {closes_on}). Results are published only once the wave has closed – otherwise two readings a few minutes apart would give single pupils' answers. Until then only participation is visible."
+                ),
+            ),
+            false,
+        ),
+        AppError::Preparing => (
+            de_en(
+                &language,
+                "Ergebnisse werden berechnet",
+                "Results are being prepared",
+            ),
+            de_en(
+                &language,
+                "Die Welle ist abgeschlossen; ihre Ergebnisse werden gerade berechnet. Bitte in einer Minute neu laden.",
+                "The wave has closed; its results are being computed. Please reload in a minute.",
+            ),
             false,
         ),
         _ => (

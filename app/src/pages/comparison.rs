@@ -69,12 +69,7 @@ pub async fn load_comparison_view(
     );
     let reference_label = reference_choice.label.clone();
     let reference_key = reference_choice.key.clone();
-    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "comparison failed");
-            AppError::Internal
-        })?;
+    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms()).await?;
     let districts = geography::districts(&db, scoped.municipality.municipality_id).await?;
     let columns: Vec<HeatColumn> = table
         .factors

@@ -69,7 +69,7 @@ pub async fn load_participation_view(
     let (scoped, principal, school) = participation_scope(&db, wave).await?;
     let lines = participation_lines(&db, &scoped.wave, school).await?;
     let today = crate::storage::today();
-    let can_print_codes = today <= scoped.wave.closes_on
+    let can_print_codes = !scoped.wave.is_closed_on(&today)
         && principal.may(
             crate::domain::access::Action::ManageSurvey,
             &scoped.municipality.scope(),
@@ -83,7 +83,7 @@ pub async fn load_participation_view(
         municipality: scoped.municipality.name.clone(),
         wave: scoped.wave.name.clone(),
         wave_id: wave,
-        open: scoped.wave.opens_on <= today && today <= scoped.wave.closes_on,
+        open: scoped.wave.is_open_on(&today),
         closes_on: scoped.wave.closes_on.clone(),
         one_school: school.is_some() || principal.school_id.is_some(),
         lines,
@@ -148,12 +148,7 @@ pub async fn participation_lines(
     wave: &crate::storage::waves::WaveRow,
     school: Option<i64>,
 ) -> Result<Vec<ParticipationLine>, AppError> {
-    let rows = crate::analysis::participation_report(db, wave, school)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "participation report failed");
-            AppError::Internal
-        })?;
+    let rows = crate::analysis::participation_report(db, wave, school).await?;
     Ok(rows
         .into_iter()
         .map(|r| ParticipationLine {
@@ -362,12 +357,7 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
     let db = crate::storage::db()?;
     let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewQuality).await?;
     let instrument = crate::storage::instruments::load(&db, scoped.wave.instrument_id).await?;
-    let report = crate::analysis::wave_quality(&db, &scoped.wave)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "quality failed");
-            AppError::Internal
-        })?;
+    let report = crate::analysis::wave_quality(&db, &scoped.wave).await?;
     let by_rule = instrument
         .validity_rules
         .iter()

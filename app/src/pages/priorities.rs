@@ -82,16 +82,13 @@ pub async fn load_priorities_view(
         .map(|s| s.csrf_token)
         .unwrap_or_default();
     let districts = geography::districts(&db, municipality).await?;
-    let latest = waves::of_municipality(&db, municipality).await?.pop();
+    // The latest published wave: a new, still open wave must not take the
+    // suggestions away.
+    let latest = waves::latest_published(&db, municipality).await?;
     let mut factors = Vec::new();
     if let Some(wave) = &latest {
         let instrument = instruments::load(&db, wave.instrument_id).await?;
-        let table = crate::analysis::page_profile(&db, wave, None)
-            .await
-            .map_err(|error| {
-                tracing::error!(%error, "profile failed");
-                AppError::Internal
-            })?;
+        let table = crate::analysis::page_profile(&db, wave, None).await?;
         let suggestions = crate::domain::priorities::suggest(&table);
         let name_of = |id: i64| {
             districts

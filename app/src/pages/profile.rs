@@ -181,12 +181,7 @@ pub async fn load_profile_view(
     super::common::check_grade(&grades, grade)?;
     let norm_sets = crate::analysis::wave_norm_sets(&db, &scoped.wave).await?;
     let reference = crate::analysis::reference_among(&db, &norm_sets, reference.as_deref()).await?;
-    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms())
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "profile failed");
-            AppError::Internal
-        })?;
+    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms()).await?;
     let key = GroupKey {
         district: district_id,
         school: None,

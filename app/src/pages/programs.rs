@@ -139,18 +139,10 @@ pub async fn current_priorities(
             ),
         ));
     }
-    let Some(wave) = crate::storage::waves::of_municipality(db, municipality)
-        .await?
-        .pop()
-    else {
+    let Some(wave) = crate::storage::waves::latest_published(db, municipality).await? else {
         return Ok((Vec::new(), String::new()));
     };
-    let table = crate::analysis::page_profile(db, &wave, None)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "profile failed");
-            AppError::Internal
-        })?;
+    let table = crate::analysis::page_profile(db, &wave, None).await?;
     Ok((
         crate::domain::priorities::suggest(&table)
             .into_iter()
@@ -627,18 +619,12 @@ pub async fn load_action_plan_view(
         .collect();
     let labels = factor_labels(&db, municipality, &language).await?;
     let districts = crate::storage::geography::districts(&db, municipality).await?;
-    let waves = crate::storage::waves::of_municipality(&db, municipality).await?;
-    let mut tables = Vec::new();
-    for wave in &waves {
-        tables.push(
-            crate::analysis::page_profile(&db, wave, None)
-                .await
-                .map_err(|error| {
-                    tracing::error!(%error, "profile failed");
-                    AppError::Internal
-                })?,
-        );
-    }
+    // Goals are tracked over the published waves only.
+    let (waves, tables): (Vec<_>, Vec<_>) = crate::analysis::published_waves(&db, municipality)
+        .await?
+        .into_iter()
+        .map(|(wave, result)| (wave, result.profile.clone()))
+        .unzip();
     let goals = crate::storage::programs::goals(&db, municipality)
         .await?
         .into_iter()
@@ -1004,6 +990,8 @@ pub struct OutcomeFactor {
     pub did: String,
     /// DiD estimate in points (for tests and tables).
     pub did_points: Option<f64>,
+    /// Why a compared wave is withheld, in plain words, when one is.
+    pub withheld_note: Option<String>,
 }
 
 /// The outcome page.
@@ -1087,7 +1075,12 @@ pub async fn load_outcome_view(
         .filter_map(|e| e.district.as_ref().map(|d| d.0))
         .collect();
     let starts_on = entries.iter().map(|e| e.starts_on.clone()).min();
-    let waves = crate::storage::waves::of_municipality(&db, municipality).await?;
+    // The same published waves as `program_series`, so indices agree.
+    let waves: Vec<_> = crate::analysis::published_waves(&db, municipality)
+        .await?
+        .into_iter()
+        .map(|(wave, _)| wave)
+        .collect();
     let periods: Vec<(String, String)> = waves
         .iter()
         .map(|w| (w.opens_on.clone(), w.closes_on.clone()))
@@ -1126,11 +1119,7 @@ pub async fn load_outcome_view(
             &catalog_entry.factors,
             None,
         )
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "program series failed");
-            AppError::Internal
-        })?
+        .await?
     };
     let program_label = de_en(&language, "Programmstadtteile", "program districts");
     let others_label = de_en(&language, "übrige Stadtteile", "other districts");
@@ -1197,6 +1186,7 @@ pub async fn load_outcome_view(
                     },
                 ),
                 did_points: did.map(|d| d.estimate * 100.0),
+                withheld_note: withheld_note(&language, &s.waves, pre_post),
             }
         })
         .collect();
@@ -1294,7 +1284,10 @@ fn OutcomeBody(view: OutcomeView) -> impl IntoView {
                         <th scope="row">{f.label.clone()}</th>
                         <td>{f.program_change.clone()}</td>
                         <td>{f.others_change.clone()}</td>
-                        <td class="did" data-did=f.did_points.map(|d| format!("{d:.1}"))>{f.did.clone()}</td>
+                        <td class="did" data-did=f.did_points.map(|d| format!("{d:.1}"))>
+                            {f.did.clone()}
+                            {f.withheld_note.clone().map(|note| view! { <p class="withheld-note">{note}</p> })}
+                        </td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -1305,5 +1298,35 @@ fn OutcomeBody(view: OutcomeView) -> impl IntoView {
         <p class="footnote">{de_en(&row_language,
             "Intervalle: Newcombe (Veränderung je Gruppe), Wald (Differenz-von-Differenzen); einfache Zufallsstichprobe angenommen.",
             "Intervals: Newcombe (change per group), Wald (difference-in-differences); simple random sampling assumed.")}</p>
+    }
+}
+
+/// The plain reason a compared wave (baseline or follow-up) is withheld.
+#[cfg(feature = "ssr")]
+fn withheld_note(
+    language: &str,
+    waves: &[crate::domain::program_outcomes::WaveSplit],
+    pre_post: Option<(usize, usize)>,
+) -> Option<String> {
+    use crate::domain::program_outcomes::SplitWithheld;
+    let (pre, post) = pre_post?;
+    let reasons: Vec<SplitWithheld> = [pre, post]
+        .iter()
+        .filter_map(|&i| waves.get(i).and_then(|w| w.withheld))
+        .collect();
+    if reasons.contains(&SplitWithheld::WithheldDistrict) {
+        Some(de_en(
+            language,
+            "Nicht ausgewiesen (Datenschutz): Ein Stadtteil der Programm- oder der Vergleichsgruppe ist für sich zu klein, um gezeigt zu werden; aus der Gruppe und den übrigen Stadtteilen ließe er sich sonst berechnen.",
+            "Withheld (privacy): a district in the program or the comparison group is too small to be shown on its own; it could otherwise be computed from the group and the other districts.",
+        ))
+    } else if reasons.contains(&SplitWithheld::SmallGroup) {
+        Some(de_en(
+            language,
+            "Nicht ausgewiesen (Datenschutz): Eine der beiden Gruppen hat zu wenige Antworten.",
+            "Withheld (privacy): one of the two groups has too few answers.",
+        ))
+    } else {
+        None
     }
 }

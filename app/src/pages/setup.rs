@@ -88,7 +88,7 @@ pub async fn load_setup_view(municipality: i64, language: String) -> Result<Setu
                 .iter()
                 .find(|(id, _)| *id == w.wave_id)
                 .map_or(0, |(_, n)| *n),
-            open: today <= w.closes_on,
+            open: !w.is_closed_on(&today),
             period: format!("{} – {}", w.opens_on, w.closes_on),
             wave_id: w.wave_id,
             name: w.name,

@@ -81,11 +81,7 @@ pub async fn load_trend_view(
         &crate::analysis::PAGE_BREAKDOWN,
         &ReportOptions::default(),
     )
-    .await
-    .map_err(|error| {
-        tracing::error!(%error, "trends failed");
-        AppError::Internal
-    })?;
+    .await?;
     let key = GroupKey {
         district: district_id,
         school: None,

@@ -67,7 +67,7 @@ type DraftRow = (
 
 const DRAFT_QUERY: &str = r#"select d.code_id, w.wave_id, w.municipality_id, w.instrument_id,
            d.answers, d.next_page, d.sex, d.home_district_id,
-           w.opens_on <= $2 and $2 <= w.closes_on as wave_open
+           w.opens_on <= $2 and $2 <= w.closes_on and w.closed_on is null as wave_open
     from response_draft d
     join access_code c on c.code_id = d.code_id
     join school_class k on k.class_id = c.class_id
@@ -121,7 +121,7 @@ pub async fn instrument_of_class(db: &Db, class_id: i64) -> StorageResult<i64> {
 /// Whether the wave of a class is open today.
 pub async fn wave_open_for_class(db: &Db, class_id: i64) -> StorageResult<bool> {
     Ok(sqlx::query_scalar(
-        r#"select w.opens_on <= $2 and $2 <= w.closes_on
+        r#"select w.opens_on <= $2 and $2 <= w.closes_on and w.closed_on is null
            from school_class k join wave w on w.wave_id = k.wave_id where k.class_id = $1"#,
     )
     .bind(class_id)

@@ -13,6 +13,7 @@ pub mod norms;
 pub mod priorities;
 pub mod programs;
 pub mod responses;
+pub mod results;
 pub mod status;
 pub mod users;
 pub mod waves;

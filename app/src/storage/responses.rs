@@ -52,14 +52,48 @@ pub struct NewResponse {
     pub source: ResponseSource,
 }
 
+/// Rows per multi-row `insert`: 11 parameters each stays far below
+/// SQLite's limit of 32,766 bound parameters per statement.
+const INSERT_BATCH: usize = 1_000;
+
 /// Inserts responses in one transaction: all or none.
 #[tracing::instrument(skip_all, fields(count = responses.len()))]
 pub async fn insert_all(db: &Db, responses: &[NewResponse]) -> StorageResult<()> {
     let mut tx = db.begin().await?;
-    for response in responses {
-        insert(&mut tx, response).await?;
-    }
+    insert_many(&mut tx, responses).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Inserts responses inside the caller's transaction, a thousand rows per
+/// statement: each statement is one round trip to the database, which
+/// dominated the import when every row was its own statement
+/// (docs/performance.md).
+pub async fn insert_many(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    responses: &[NewResponse],
+) -> StorageResult<()> {
+    for batch in responses.chunks(INSERT_BATCH) {
+        let mut query = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            r#"insert into response
+            (wave_id, instrument_id, district_id, school_id, class_id, home_district_id,
+             grade, sex, answers, validity_flags, source) "#,
+        );
+        query.push_values(batch, |mut row, response| {
+            row.push_bind(response.wave)
+                .push_bind(response.instrument)
+                .push_bind(response.district)
+                .push_bind(response.school)
+                .push_bind(response.class)
+                .push_bind(response.home_district)
+                .push_bind(i64::from(response.grade))
+                .push_bind(response.sex.map(Sex::as_str))
+                .push_bind(response.answers.as_slice())
+                .push_bind(response.validity_flags.join(","))
+                .push_bind(response.source.as_str());
+        });
+        query.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -121,34 +155,120 @@ impl StoredResponse {
     }
 }
 
-type ResponseRow = (i64, Option<i64>, i64, Option<String>, Vec<u8>, String);
+/// Responses per chunk of [`read_wave`].
+const READ_CHUNK: i64 = 4_096;
 
-/// Reads every response of a wave in one sequential scan.
+/// One chunk of [`read_wave`]: row count, the last row id, the other
+/// columns as text, and the answers of all rows back to back.
+type ChunkRow = (i64, i64, Option<String>, Option<Vec<u8>>);
+
+/// Reads every response of a wave, in row order.
+///
+/// SQLite hands rows to sqlx one by one through a worker thread, which cost
+/// about 4 µs per row, four times SQLite's own scan (docs/performance.md).
+/// So the rows come in chunks of 4,096 packed into one row each: the small
+/// columns joined as text (`district|school|grade|sex|answer bytes|flags`,
+/// records separated by `;`) and the answer blobs concatenated in the same
+/// order. Answer blobs may contain any byte, so they are split by the
+/// lengths in the text, never by a separator.
 #[tracing::instrument(skip(db))]
 pub async fn read_wave(db: &Db, wave: WaveId) -> StorageResult<Vec<StoredResponse>> {
-    let mut rows = sqlx::query_as::<_, ResponseRow>(
-        r#"select district_id, school_id, grade, sex, answers, validity_flags
-           from response where wave_id = $1 order by response_id"#,
-    )
-    .bind(wave)
-    .fetch(db);
+    read_wave_with_progress(db, wave, &mut |_| {}).await
+}
+
+/// [`read_wave`], calling `progress` with the number read after each chunk.
+pub async fn read_wave_with_progress(
+    db: &Db,
+    wave: WaveId,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> StorageResult<Vec<StoredResponse>> {
     let mut responses = Vec::new();
-    while let Some((district, school, grade, sex, answers, flags)) = rows.try_next().await? {
-        responses.push(StoredResponse {
+    let mut after: i64 = i64::MIN;
+    loop {
+        let (count, last, meta, answers): ChunkRow = sqlx::query_as(
+            r#"select count(*), coalesce(max(response_id), 0),
+                      group_concat(meta, ';'), cast(group_concat(answers, '') as blob)
+               from (select response_id, answers,
+                            district_id || '|' || coalesce(school_id, '') || '|' || grade
+                              || '|' || coalesce(sex, '') || '|' || length(answers)
+                              || '|' || coalesce(validity_flags, '') as meta
+                     from response where wave_id = $1 and response_id > $2
+                     order by response_id limit $3)"#,
+        )
+        .bind(wave)
+        .bind(after)
+        .bind(READ_CHUNK)
+        .fetch_one(db)
+        .await?;
+        if count == 0 {
+            break;
+        }
+        let meta = meta.unwrap_or_default();
+        let answers = answers.unwrap_or_default();
+        let before = responses.len();
+        unpack_chunk(&meta, &answers, &mut responses).ok_or_else(|| {
+            StorageError::Conflict(format!(
+                "responses of wave {wave} after row {after} cannot be read"
+            ))
+        })?;
+        if (responses.len() - before) as i64 != count {
+            return Err(StorageError::Conflict(format!(
+                "responses of wave {wave} after row {after}: {count} rows, {} read",
+                responses.len() - before
+            )));
+        }
+        after = last;
+        progress(responses.len() as u64);
+        if count < READ_CHUNK {
+            break;
+        }
+    }
+    Ok(responses)
+}
+
+/// Splits one chunk of [`read_wave`]; `None` if it does not parse (which
+/// the check constraints rule out).
+fn unpack_chunk(meta: &str, answers: &[u8], into: &mut Vec<StoredResponse>) -> Option<()> {
+    let mut offset = 0usize;
+    for record in meta.split(';') {
+        let mut fields = record.splitn(6, '|');
+        let district = fields.next()?.parse().ok()?;
+        let school = match fields.next()? {
+            "" => None,
+            id => Some(id.parse().ok()?),
+        };
+        let grade = fields.next()?.parse().ok()?;
+        let sex = match fields.next()? {
+            "" => None,
+            text => Sex::parse(text).ok().flatten(),
+        };
+        let length: usize = fields.next()?.parse().ok()?;
+        let flags = fields.next()?;
+        let end = offset.checked_add(length)?;
+        into.push(StoredResponse {
             district,
             school,
-            grade: u8::try_from(grade).unwrap_or(0),
-            // The check constraint admits only valid codes.
-            sex: sex.as_deref().and_then(|s| Sex::parse(s).ok().flatten()),
-            answers,
+            grade,
+            sex,
+            answers: answers.get(offset..end)?.to_vec(),
             validity_flags: if flags.is_empty() {
                 Vec::new()
             } else {
                 flags.split(',').map(str::to_string).collect()
             },
         });
+        offset = end;
     }
-    Ok(responses)
+    (offset == answers.len()).then_some(())
+}
+
+impl crate::domain::published::PublicationInput for StoredResponse {
+    fn respondent(&self) -> crate::domain::aggregate::Respondent<'_> {
+        StoredResponse::respondent(self)
+    }
+    fn validity_flags(&self) -> &[String] {
+        &self.validity_flags
+    }
 }
 
 // ---- CSV import and export (docs/csv-formats.md, "Responses") --------------
@@ -345,28 +465,38 @@ pub async fn import(
             .await?,
         );
     }
-    for (index, response) in batch.responses.iter().enumerate() {
-        let new = NewResponse {
-            wave: batch.wave,
-            instrument: batch.instrument,
-            district: resolve(&districts, response.district)?,
-            school: response
-                .school
-                .map(|school| resolve(&schools, school))
-                .transpose()?,
-            class: response
-                .class
-                .map(|class| resolve(&classes, class))
-                .transpose()?,
-            home_district: None,
-            grade: response.grade,
-            sex: response.sex,
-            answers: response.answers.clone(),
-            validity_flags: response.validity_flags.clone(),
-            source: ResponseSource::Import,
-        };
-        insert(&mut tx, &new).await?;
-        progress(index + 1);
+    // Resolved in slices of one multi-row insert each, so that a large file
+    // neither holds a second copy of every answer nor pays a round trip per
+    // row.
+    let mut written = 0usize;
+    for slice in batch.responses.chunks(INSERT_BATCH) {
+        let mut rows = Vec::with_capacity(slice.len());
+        for response in slice {
+            rows.push(NewResponse {
+                wave: batch.wave,
+                instrument: batch.instrument,
+                district: resolve(&districts, response.district)?,
+                school: response
+                    .school
+                    .map(|school| resolve(&schools, school))
+                    .transpose()?,
+                class: response
+                    .class
+                    .map(|class| resolve(&classes, class))
+                    .transpose()?,
+                home_district: None,
+                grade: response.grade,
+                sex: response.sex,
+                answers: response.answers.clone(),
+                validity_flags: response.validity_flags.clone(),
+                source: ResponseSource::Import,
+            });
+        }
+        insert_many(&mut tx, &rows).await?;
+        for _ in 0..rows.len() {
+            written += 1;
+            progress(written);
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -122,7 +122,31 @@ pub struct WaveRow {
     pub opens_on: String,
     /// Last day.
     pub closes_on: String,
+    /// The day a coordinator closed the wave before `closes_on`, if so.
+    pub closed_on: Option<String>,
 }
+
+impl WaveRow {
+    /// Whether the wave is closed on `today` (ISO date): its last day has
+    /// passed, or a coordinator closed it. Only closed waves publish results.
+    pub fn is_closed_on(&self, today: &str) -> bool {
+        self.closed_on.is_some() || today > self.closes_on.as_str()
+    }
+
+    /// Whether pupils may answer on `today`.
+    pub fn is_open_on(&self, today: &str) -> bool {
+        !self.is_closed_on(today) && self.opens_on.as_str() <= today
+    }
+
+    /// Whether the wave is closed today.
+    pub fn is_closed(&self) -> bool {
+        self.is_closed_on(&super::today())
+    }
+}
+
+/// The columns of [`WaveRow`], for `select` lists (table alias `w`).
+const WAVE_COLUMNS: &str =
+    "w.wave_id, w.municipality_id, w.name, w.instrument_id, w.opens_on, w.closes_on, w.closed_on";
 
 /// Finds a wave by id (all digits) or by its exact name.
 ///
@@ -131,18 +155,17 @@ pub struct WaveRow {
 /// the wrong city's wave.
 #[tracing::instrument(skip(db))]
 pub async fn find(db: &Db, id_or_name: &str) -> StorageResult<Option<WaveRow>> {
-    let query = r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
-                   from wave where "#;
+    let query = format!("select {WAVE_COLUMNS} from wave w where ");
     let row = match id_or_name.parse::<i64>() {
         Ok(id) => {
-            sqlx::query_as(&format!("{query} wave_id = $1"))
+            sqlx::query_as(&format!("{query} w.wave_id = $1"))
                 .bind(id)
                 .fetch_optional(db)
                 .await?
         }
         Err(_) => {
             let mut rows: Vec<WaveRow> =
-                sqlx::query_as(&format!("{query} name = $1 order by wave_id"))
+                sqlx::query_as(&format!("{query} w.name = $1 order by w.wave_id"))
                     .bind(id_or_name)
                     .fetch_all(db)
                     .await?;
@@ -165,10 +188,9 @@ pub async fn find_in_municipality(
     municipality: MunicipalityId,
     name: &str,
 ) -> StorageResult<Option<WaveRow>> {
-    Ok(sqlx::query_as(
-        r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
-           from wave where municipality_id = $1 and name = $2"#,
-    )
+    Ok(sqlx::query_as(&format!(
+        "select {WAVE_COLUMNS} from wave w where w.municipality_id = $1 and w.name = $2"
+    ))
     .bind(municipality)
     .bind(name)
     .fetch_optional(db)
@@ -251,31 +273,61 @@ pub async fn find_class(
 
 /// All waves of a municipality, oldest first.
 pub async fn of_municipality(db: &Db, municipality: MunicipalityId) -> StorageResult<Vec<WaveRow>> {
-    Ok(sqlx::query_as(
-        r#"select wave_id, municipality_id, name, instrument_id, opens_on, closes_on
-           from wave where municipality_id = $1 order by opens_on, wave_id"#,
-    )
+    Ok(sqlx::query_as(&format!(
+        "select {WAVE_COLUMNS} from wave w where w.municipality_id = $1 order by w.opens_on, w.wave_id"
+    ))
     .bind(municipality)
     .fetch_all(db)
     .await?)
 }
 
-/// The latest wave of a municipality (by opening date) that has at least
-/// one questionnaire, if any.
-pub async fn latest_with_responses(
+/// The latest wave of a municipality (by opening date) whose results are
+/// published: closed on `today` and with a stored result. "Latest wave"
+/// on every results page means this one, so a new wave that is still open
+/// (or still being analysed) never blanks a city.
+pub async fn latest_published(
     db: &Db,
     municipality: MunicipalityId,
 ) -> StorageResult<Option<WaveRow>> {
-    Ok(sqlx::query_as(
-        r#"select w.wave_id, w.municipality_id, w.name, w.instrument_id, w.opens_on, w.closes_on
-           from wave w
+    Ok(sqlx::query_as(&format!(
+        r#"select {WAVE_COLUMNS} from wave w
            where w.municipality_id = $1
-             and exists (select 1 from response r where r.wave_id = w.wave_id)
-           order by w.opens_on desc, w.wave_id desc limit 1"#,
-    )
+             and (w.closed_on is not null or w.closes_on < $2)
+             and exists (select 1 from wave_result r where r.wave_id = w.wave_id)
+           order by w.opens_on desc, w.wave_id desc limit 1"#
+    ))
     .bind(municipality)
+    .bind(super::today())
     .fetch_optional(db)
     .await?)
+}
+
+/// Every closed wave (on `today`), oldest first: the waves whose results
+/// must be published.
+pub async fn closed(db: &Db) -> StorageResult<Vec<WaveRow>> {
+    Ok(sqlx::query_as(&format!(
+        r#"select {WAVE_COLUMNS} from wave w
+           where w.closed_on is not null or w.closes_on < $1
+           order by w.opens_on, w.wave_id"#
+    ))
+    .bind(super::today())
+    .fetch_all(db)
+    .await?)
+}
+
+/// Closes a wave today, before its last day: pupils can no longer answer,
+/// and its results are published. Closing a closed wave changes nothing;
+/// returns whether this call closed it.
+pub async fn close(db: &Db, wave: WaveId) -> StorageResult<bool> {
+    let today = super::today();
+    let result = sqlx::query(
+        "update wave set closed_on = $2 where wave_id = $1 and closed_on is null and closes_on >= $2",
+    )
+    .bind(wave)
+    .bind(&today)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() > 0)
 }
 
 /// Number of classes set up per wave of a municipality: `(wave id, classes)`.

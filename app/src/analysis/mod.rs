@@ -1,12 +1,18 @@
 //! The analysis service (server only): reads a wave from storage and runs the
 //! pure domain pipeline on it. Server functions and the CLI both call this,
 //! so the page and the CSV export can never disagree.
+//!
+//! Results pages and CSVs read only published results ([`publication`]):
+//! a closed wave's analysis, computed once and stored.
+
+pub mod publication;
+
+pub use crate::domain::published::{PAGE_BREAKDOWN, QualityReport};
+pub use publication::{Published, published, published_if_any};
+use std::sync::Arc;
 
 use crate::domain::aggregate::GroupKey;
-use crate::domain::aggregate::{
-    AggregateOptions, Cube, Dimension, aggregate, aggregate_with_plan, exclusion_counts,
-    scale_item_matrix,
-};
+use crate::domain::aggregate::{AggregateOptions, Cube, Dimension, aggregate};
 use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
 use crate::domain::instrument::{Instrument, LocalizedText, OutcomeGroup};
 use crate::domain::profile::{FactorComparison, ProfileOptions};
@@ -16,7 +22,7 @@ use crate::domain::report::{
     NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
 use crate::domain::scoring::{PupilScores, ScoringPlan};
-use crate::domain::stats::{AlphaEstimate, Proportion, cronbach_alpha};
+use crate::domain::stats::Proportion;
 use crate::domain::suppression::SuppressionError;
 use crate::domain::trend::{TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend};
 use crate::storage::geography::MunicipalityScopeRow;
@@ -34,6 +40,40 @@ pub enum AnalysisError {
     /// The suppression step refused the table (a bug: cubes are additive).
     #[error("suppression failed: {0}")]
     Suppression(#[from] SuppressionError),
+    /// The wave is still open: its results are published once it closes.
+    #[error(
+        "wave \"{wave}\" is open until {closes_on}: its results are published once it has closed"
+    )]
+    Open {
+        /// The wave's name.
+        wave: String,
+        /// Its last day.
+        closes_on: String,
+    },
+    /// The wave is closed, but its result is still being computed.
+    #[error("the results of wave \"{wave}\" are being prepared; try again in a minute")]
+    Preparing {
+        /// The wave's name.
+        wave: String,
+    },
+    /// A stored result could not be decoded, or a computing task failed.
+    #[error("stored result unusable: {0}")]
+    Decode(String),
+}
+
+impl From<AnalysisError> for crate::error::AppError {
+    fn from(error: AnalysisError) -> Self {
+        use crate::error::AppError;
+        match error {
+            AnalysisError::Open { closes_on, .. } => AppError::NotPublished(closes_on),
+            AnalysisError::Preparing { .. } => AppError::Preparing,
+            AnalysisError::Storage(error) => error.into(),
+            other => {
+                tracing::error!(error = %other, "analysis failed");
+                AppError::Internal
+            }
+        }
+    }
 }
 
 /// A wave's responses aggregated, with the instrument they were scored with.
@@ -64,7 +104,9 @@ pub async fn wave_cube(
     Ok(WaveCube { instrument, cube })
 }
 
-/// The privacy-safe profile table of a wave.
+/// The privacy-safe profile table of a closed wave, computed afresh with
+/// any breakdown and options (the CLI's exports). Pages and CSVs read the
+/// published result instead ([`page_profile`]).
 pub async fn wave_profile(
     db: &Db,
     wave: &WaveRow,
@@ -72,6 +114,12 @@ pub async fn wave_profile(
     include_flagged: bool,
     options: &ReportOptions,
 ) -> Result<ProfileTable, AnalysisError> {
+    if !wave.is_closed() {
+        return Err(AnalysisError::Open {
+            wave: wave.name.clone(),
+            closes_on: wave.closes_on.clone(),
+        });
+    }
     let WaveCube { instrument, cube } = wave_cube(db, wave, breakdown, include_flagged).await?;
     Ok(build_profile_table(
         &instrument,
@@ -81,56 +129,9 @@ pub async fn wave_profile(
     )?)
 }
 
-/// Data quality of a wave: exclusions, reliability, item non-response.
-#[derive(Clone, Debug, PartialEq)]
-pub struct QualityReport {
-    /// Questionnaires stored for the wave.
-    pub responses: u64,
-    /// Questionnaires flagged by at least one validity rule (excluded).
-    pub excluded: u64,
-    /// Flags per validity rule id (a questionnaire can have several).
-    pub exclusions_by_rule: BTreeMap<String, u64>,
-    /// Per scale: id and Cronbach's alpha with its Feldt interval (valid
-    /// questionnaires; `None` when not estimable).
-    pub alpha: Vec<(String, Option<AlphaEstimate>)>,
-    /// Per item: code and the share of valid questionnaires that skipped it.
-    pub item_missing: Vec<(String, Option<Proportion>)>,
-}
-
-/// Computes the quality report of a wave.
-#[tracing::instrument(skip(db))]
-pub async fn wave_quality(db: &Db, wave: &WaveRow) -> Result<QualityReport, AnalysisError> {
-    let instrument = instruments::load(db, wave.instrument_id).await?;
-    let stored = responses::read_wave(db, wave.wave_id).await?;
-    let respondents = || stored.iter().map(|response| response.respondent());
-    let plan = ScoringPlan::new(&instrument);
-    let cube = aggregate_with_plan(&plan, respondents(), &[], AggregateOptions::default());
-    let alpha = instrument
-        .scales
-        .iter()
-        .enumerate()
-        .map(|(index, scale)| {
-            let matrix =
-                scale_item_matrix(&plan, respondents(), index, AggregateOptions::default());
-            (scale.id.clone(), cronbach_alpha(&matrix))
-        })
-        .collect();
-    let item_missing = instrument
-        .items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| (item.code.clone(), cube.item_missing(index)))
-        .collect();
-    Ok(QualityReport {
-        responses: stored.len() as u64,
-        excluded: stored
-            .iter()
-            .filter(|r| !r.validity_flags.is_empty())
-            .count() as u64,
-        exclusions_by_rule: exclusion_counts(stored.iter().map(|r| r.validity_flags.iter())),
-        alpha,
-        item_missing,
-    })
+/// The published quality report of a closed wave.
+pub async fn wave_quality(db: &Db, wave: &WaveRow) -> Result<Arc<QualityReport>, AnalysisError> {
+    Ok(published(db, wave).await?.quality.clone())
 }
 
 /// The criterion a cut point is calibrated against.
@@ -251,22 +252,45 @@ pub struct TrendSeries {
     pub waves: Vec<TrendWave>,
 }
 
-/// Trends of every group and factor across a municipality's waves. Each
-/// wave's figures come from its privacy-safe profile table, so a suppressed
-/// cell stays suppressed in the trend (it enters as "no data").
+/// The published waves of a municipality, oldest first, with their results.
+/// Open waves and closed waves whose result is still being prepared are
+/// left out: "the waves" of every results page are the published ones.
+pub async fn published_waves(
+    db: &Db,
+    municipality: i64,
+) -> Result<Vec<(WaveRow, Arc<Published>)>, AnalysisError> {
+    let mut found = Vec::new();
+    for wave in waves::of_municipality(db, municipality).await? {
+        if let Some(result) = published_if_any(db, &wave).await? {
+            found.push((wave, result));
+        }
+    }
+    Ok(found)
+}
+
+/// Trends of every group and factor across a municipality's published
+/// waves. Each wave's figures come from its privacy-safe profile table, so a
+/// suppressed cell stays suppressed in the trend (it enters as "no data").
+/// With the pages' breakdown and options the stored profiles are used;
+/// anything else (the CLI's `export-trend --by …`) is computed afresh from
+/// the same published waves.
 pub async fn municipality_trends(
     db: &Db,
     municipality: i64,
     breakdown: &[Dimension],
     options: &ReportOptions,
 ) -> Result<Vec<TrendSeries>, AnalysisError> {
-    let waves = crate::storage::waves::of_municipality(db, municipality).await?;
-    let mut tables = Vec::with_capacity(waves.len());
-    for wave in &waves {
-        tables.push((
-            wave,
-            wave_profile(db, wave, breakdown, false, options).await?,
-        ));
+    let published = published_waves(db, municipality).await?;
+    let page_defaults =
+        breakdown == PAGE_BREAKDOWN.as_slice() && *options == ReportOptions::default();
+    let mut tables: Vec<(&WaveRow, Arc<ProfileTable>)> = Vec::with_capacity(published.len());
+    for (wave, result) in &published {
+        let table = if page_defaults {
+            result.profile.clone()
+        } else {
+            Arc::new(wave_profile(db, wave, breakdown, false, options).await?)
+        };
+        tables.push((wave, table));
     }
     let versions_of = |table: &ProfileTable| VersionTag {
         instrument: table.versions.instrument.clone(),
@@ -321,25 +345,18 @@ pub async fn municipality_trends(
         .collect())
 }
 
-/// The breakdown every results page uses. One breakdown for all pages means
-/// one suppression pattern: a cell hidden on the profile is hidden in the
-/// comparison and the CSV too.
-pub const PAGE_BREAKDOWN: [Dimension; 3] = [Dimension::District, Dimension::Grade, Dimension::Sex];
-
-/// The profile table behind the results pages and their CSV downloads:
-/// [`PAGE_BREAKDOWN`], valid questionnaires only, k = 15, compared with
-/// `norms` if given, else with the city total (each district against the
-/// rest of the city).
+/// The profile table behind the results pages and their CSV downloads, from
+/// the wave's published result: [`PAGE_BREAKDOWN`], valid questionnaires
+/// only, k = 15, compared with `norms` if given, else with the city total
+/// (each district against the rest of the city). Errors with
+/// [`AnalysisError::Open`] / [`AnalysisError::Preparing`] for waves
+/// without a published result.
 pub async fn page_profile(
     db: &Db,
     wave: &WaveRow,
     norms: Option<&NormTable>,
-) -> Result<ProfileTable, AnalysisError> {
-    let options = ReportOptions {
-        norms: norms.cloned(),
-        ..ReportOptions::default()
-    };
-    wave_profile(db, wave, &PAGE_BREAKDOWN, false, &options).await
+) -> Result<Arc<ProfileTable>, AnalysisError> {
+    published(db, wave).await?.profile_against(norms)
 }
 
 /// What a results page compares with: the city total or a stored norm set.
@@ -453,9 +470,10 @@ pub struct ProgramFactorSeries {
 }
 
 /// The series of `factors` (scale or outcome ids) for the program districts
-/// against the other districts of a municipality, per wave (valid
-/// questionnaires, default minimum group size). Factors a wave's instrument
-/// lacks enter as withheld.
+/// against the other districts of a municipality, per published wave (valid
+/// questionnaires, default minimum group size), from the stored results.
+/// Factors a wave's instrument lacks enter as withheld; so does a wave in
+/// which any district of either group is withheld in the published profile.
 pub async fn program_series(
     db: &Db,
     municipality: i64,
@@ -463,30 +481,40 @@ pub async fn program_series(
     factors: &[String],
     grade: Option<u8>,
 ) -> Result<Vec<ProgramFactorSeries>, AnalysisError> {
-    use crate::domain::program_outcomes::{WaveSplit, split_wave};
-    use crate::domain::report::profile_factors;
+    use crate::domain::program_outcomes::{SplitWithheld, WaveSplit, split_wave};
     use crate::domain::suppression::MinGroupSize;
-    let waves = crate::storage::waves::of_municipality(db, municipality).await?;
+    let published = published_waves(db, municipality).await?;
+    let waves: Vec<&WaveRow> = published.iter().map(|(wave, _)| wave).collect();
     let mut result: Vec<ProgramFactorSeries> = Vec::new();
-    let withheld = |wave: &WaveRow| WaveSplit {
-        wave_label: wave.name.clone(),
-        program: None,
-        others: None,
-    };
-    for (index, wave) in waves.iter().enumerate() {
-        let WaveCube { instrument, cube } =
-            wave_cube(db, wave, &[Dimension::District, Dimension::Grade], false).await?;
-        let info = profile_factors(&instrument);
+    let withheld = |wave: &WaveRow| WaveSplit::withheld(wave.name.clone(), SplitWithheld::NoData);
+    for (index, (wave, stored)) in published.iter().enumerate() {
+        let table = &stored.profile;
+        let minimum = MinGroupSize::new(stored.key.min_group_size)?;
         for factor in factors {
-            let Some(found) = info.iter().find(|f| &f.id == factor) else {
+            let Some(factor_index) = table.factors.iter().position(|f| &f.id == factor) else {
                 continue;
             };
-            let (program, others) = split_wave(
-                &cube,
+            let found = &table.factors[factor_index];
+            // The published profile decides which districts are shown; the
+            // comparison uses the same cells (district × grade, all sexes).
+            let shown = |district: i64| {
+                table
+                    .group(&GroupKey {
+                        district: Some(district),
+                        school: None,
+                        grade,
+                        sex: Default::default(),
+                    })
+                    .and_then(|g| g.factors.get(factor_index))
+                    .is_some_and(|cell| cell.is_shown())
+            };
+            let split = split_wave(
+                &stored.cube,
                 found.source,
                 program_districts,
                 grade,
-                MinGroupSize::default(),
+                minimum,
+                shown,
             );
             let position = match result.iter().position(|s| &s.factor_id == factor) {
                 Some(position) => position,
@@ -505,11 +533,7 @@ pub async fn program_series(
             while series.waves.len() < index {
                 series.waves.push(withheld(&waves[series.waves.len()]));
             }
-            series.waves.push(WaveSplit {
-                wave_label: wave.name.clone(),
-                program,
-                others,
-            });
+            series.waves.push(WaveSplit::new(wave.name.clone(), split));
         }
     }
     for series in &mut result {
@@ -533,7 +557,7 @@ pub async fn participation_report(
     use crate::domain::participation::{ExcludedFigures, participation_table};
     use crate::domain::suppression::MinGroupSize;
     let classes = crate::storage::access_codes::participation_of(db, wave.wave_id, school).await?;
-    let figures = if crate::storage::today() > wave.closes_on {
+    let figures = if wave.is_closed() {
         ExcludedFigures::Protected(MinGroupSize::default())
     } else {
         ExcludedFigures::Withheld
@@ -566,7 +590,7 @@ pub struct CityRow {
     pub municipality_id: i64,
     /// Its name.
     pub municipality: String,
-    /// The wave its figures come from (its latest with questionnaires).
+    /// The wave its figures come from (its latest published wave).
     pub wave: WaveRow,
     /// Whether the chosen norm set fits the wave's instrument (always
     /// `true` for the pooled comparison).
@@ -596,7 +620,7 @@ pub struct MunicipalityComparison {
     pub factors: Vec<FactorInfo>,
     /// Cities with data.
     pub rows: Vec<CityRow>,
-    /// Cities without any questionnaire yet.
+    /// Cities without a published wave yet.
     pub without_data: Vec<String>,
     /// Every grade any compared wave surveyed.
     pub grades: Vec<u8>,
@@ -610,8 +634,8 @@ pub struct MunicipalityComparison {
 /// user may read each) for `grade` (or all grades): with the norm set
 /// `reference` if given (cities whose instrument it does not fit are shown
 /// without comparison), else each city with the pooled others
-/// ([`crate::domain::regional`]). Each city contributes its latest wave
-/// with questionnaires.
+/// ([`crate::domain::regional`]). Each city contributes its latest
+/// published wave.
 pub async fn municipality_comparison(
     db: &Db,
     municipalities: &[MunicipalityScopeRow],
@@ -628,8 +652,7 @@ pub async fn municipality_comparison(
     let mut without_data = Vec::new();
     let mut tables = Vec::new();
     for municipality in municipalities {
-        let Some(wave) = waves::latest_with_responses(db, municipality.municipality_id).await?
-        else {
+        let Some(wave) = waves::latest_published(db, municipality.municipality_id).await? else {
             without_data.push(municipality.name.clone());
             continue;
         };

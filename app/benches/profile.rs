@@ -11,6 +11,15 @@
 //!   on a prebuilt cube.
 //! * `analysis_250k/full_profile`: both, from the answers in memory.
 //! * `storage_250k/read_wave`: read the wave back from a SQLite file.
+//! * `storage_250k/insert_all`: insert all 250,000 responses in one
+//!   transaction, as `import-responses` does (rolled back after each
+//!   iteration, so the file does not grow).
+//! * `publication_250k/rebuild`: what closing the wave does: read, publish
+//!   (aggregate, profile, quality), encode and store the result.
+//! * `publication_250k/cold_load`: what the first request after a rebuild
+//!   does: read the stored result and decode it.
+//! * `publication_250k/profile_csv`: what a profile CSV request does with
+//!   the decoded result in memory: select the group, write the CSV.
 //! * `storage_250k/export_profile`: what `server export-profile` does: find
 //!   the wave, load the instrument, read, aggregate, build the table and
 //!   write the CSV (into a sink).
@@ -23,9 +32,10 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use app::analysis::wave_profile;
+use app::analysis::{publication, wave_profile};
 use app::domain::aggregate::{AggregateOptions, Cube, Dimension, Respondent, aggregate};
 use app::domain::instrument::Instrument;
+use app::domain::published::PublishedWave;
 use app::domain::report::{ReportOptions, build_profile_table, default_cut_point_set};
 use app::domain::respondent::{Grade, Sex};
 use app::export::{GroupNames, write_profile_csv};
@@ -305,6 +315,7 @@ struct StoredWave {
     _dir: tempfile::TempDir,
     db: Db,
     wave: WaveId,
+    batch: Vec<NewResponse>,
 }
 
 /// Creates the database, stores the instrument, 30 districts, one wave and
@@ -378,6 +389,7 @@ async fn store_wave(instrument: &Instrument, source: &str, pupils: &[Pupil]) -> 
         _dir: dir,
         db,
         wave,
+        batch,
     }
 }
 
@@ -489,6 +501,97 @@ fn bench_storage(c: &mut Criterion) {
     });
     group.bench_function("export_profile", |b| {
         b.iter(|| runtime.block_on(export_profile(db, std::io::sink())));
+    });
+    group.bench_function("insert_all", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let mut tx = db.begin().await.expect("begins");
+                responses::insert_many(&mut tx, black_box(&stored.batch))
+                    .await
+                    .expect("inserts");
+                tx.rollback().await.expect("rolls back");
+            })
+        });
+    });
+    group.finish();
+
+    let wave_row: WaveRow = runtime
+        .block_on(waves::find(db, WAVE_NAME))
+        .expect("reads")
+        .expect("wave exists");
+    let started = Instant::now();
+    runtime
+        .block_on(publication::rebuild(db, &wave_row, &mut |_| {}))
+        .expect("rebuilds");
+    let (_, payload) = runtime
+        .block_on(storage::results::load(db, wave))
+        .expect("reads")
+        .expect("stored");
+    eprintln!(
+        "setup: first rebuild took {:.1?}; the stored result has {:.1} MiB",
+        started.elapsed(),
+        payload.len() as f64 / (1024.0 * 1024.0)
+    );
+    let published = runtime
+        .block_on(publication::published(db, &wave_row))
+        .expect("published");
+    let names = GroupNames {
+        districts: runtime
+            .block_on(geography::districts(db, wave_row.municipality_id))
+            .expect("districts")
+            .into_iter()
+            .map(|d| (d.district_id, (d.code, d.name)))
+            .collect(),
+        schools: BTreeMap::new(),
+    };
+    let mut group = c.benchmark_group("publication_250k");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(3))
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("rebuild", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(publication::rebuild(db, &wave_row, &mut |_| {}))
+                .expect("rebuilds")
+        });
+    });
+    group.bench_function("cold_load", |b| {
+        b.iter(|| {
+            let (_, payload) = runtime
+                .block_on(storage::results::load(db, black_box(wave)))
+                .expect("reads")
+                .expect("stored");
+            PublishedWave::decode(&payload).expect("decodes")
+        });
+    });
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(5));
+    group.bench_function("profile_csv", |b| {
+        let table = &published.profile;
+        let key = app::domain::aggregate::GroupKey::TOTAL;
+        b.iter(|| {
+            let one = app::domain::report::ProfileTable {
+                groups: table
+                    .groups
+                    .iter()
+                    .filter(|g| g.key == black_box(key))
+                    .cloned()
+                    .collect(),
+                factors: table.factors.clone(),
+                versions: table.versions.clone(),
+                breakdown: table.breakdown.clone(),
+                reference_label: table.reference_label.clone(),
+                min_group_size: table.min_group_size,
+                responses_read: table.responses_read,
+                excluded_flagged: table.excluded_flagged,
+            };
+            let mut out = Vec::new();
+            write_profile_csv(&mut out, WAVE_NAME, &one, &names, "de").expect("writes");
+            out
+        });
     });
     group.finish();
 }

@@ -234,3 +234,53 @@ pub async fn add_class(
         Err(error) => internal(error),
     }
 }
+
+/// `POST /einrichtung/welle-abschliessen`: a coordinator ends a wave before
+/// its last day. Pupils can no longer answer, and its results are published
+/// (computed in the background; the results pages say "being prepared"
+/// until then).
+pub async fn close_wave(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    let m = match manager(db, &headers, &fields).await {
+        Ok(m) => m,
+        Err(response) => return response,
+    };
+    let Ok(wave_id) = field(&fields, "wave").parse::<i64>() else {
+        return back(m, "fehler", "Bitte eine Welle wählen.");
+    };
+    let wave = match waves::find(db, &wave_id.to_string()).await {
+        Ok(Some(w)) if w.municipality_id == m => w,
+        Ok(_) => return back(m, "fehler", "Diese Welle gehört nicht zur Kommune."),
+        Err(error) => return internal(error),
+    };
+    if wave.is_closed() {
+        return back(
+            m,
+            "gespeichert",
+            &format!("Die Welle „{}“ ist bereits abgeschlossen.", wave.name),
+        );
+    }
+    if let Err(error) = waves::close(db, wave.wave_id).await {
+        return internal(error);
+    }
+    let name = wave.name.clone();
+    let background = db.clone();
+    tokio::spawn(async move {
+        if let Err(error) =
+            app::analysis::publication::rebuild_if_closed(&background, &wave, &mut |_| {}).await
+        {
+            tracing::error!(wave = wave.wave_id, %error, "publishing a closed wave failed");
+        }
+    });
+    back(
+        m,
+        "gespeichert",
+        &format!(
+            "Die Welle „{name}“ ist abgeschlossen; ihre Ergebnisse werden jetzt berechnet und veröffentlicht."
+        ),
+    )
+}

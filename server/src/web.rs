@@ -65,6 +65,10 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route("/teilnahme/codes", post(crate::codesheet::generate))
         .route("/einrichtung/schule", post(crate::setup_web::add_school))
         .route("/einrichtung/welle", post(crate::setup_web::create_wave))
+        .route(
+            "/einrichtung/welle-abschliessen",
+            post(crate::setup_web::close_wave),
+        )
         .route("/einrichtung/klasse", post(crate::setup_web::add_class))
         .route("/api/csv/action-plan", get(crate::downloads::action_plan))
         .route(

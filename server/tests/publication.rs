@@ -288,8 +288,10 @@ async fn no_withheld_cell_of_a_published_table_can_be_recomputed() {
                     }
                 }
             }
-            let mut known: BTreeMap<GroupKey, bool> =
-                cells.iter().map(|(key, (_, shown))| (*key, *shown)).collect();
+            let mut known: BTreeMap<GroupKey, bool> = cells
+                .iter()
+                .map(|(key, (_, shown))| (*key, *shown))
+                .collect();
             loop {
                 let mut progress = false;
                 for (total, parts) in &relations {
@@ -346,7 +348,13 @@ async fn every_withheld_row_of_the_profile_csv_looks_the_same() {
     ok(&server(&url, &["demo"]));
     let csv = ok(&server(
         &url,
-        &["export-profile", "--wave", "2", "--by", "district,grade,sex"],
+        &[
+            "export-profile",
+            "--wave",
+            "2",
+            "--by",
+            "district,grade,sex",
+        ],
     ));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader

@@ -531,14 +531,14 @@ pub async fn program_series(
             let series = &mut result[position];
             // Waves whose instrument lacked the factor: withheld.
             while series.waves.len() < index {
-                series.waves.push(withheld(&waves[series.waves.len()]));
+                series.waves.push(withheld(waves[series.waves.len()]));
             }
             series.waves.push(WaveSplit::new(wave.name.clone(), split));
         }
     }
     for series in &mut result {
         while series.waves.len() < waves.len() {
-            series.waves.push(withheld(&waves[series.waves.len()]));
+            series.waves.push(withheld(waves[series.waves.len()]));
         }
     }
     Ok(result)

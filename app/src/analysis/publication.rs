@@ -85,8 +85,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Decoded results by wave, with the stamp they were decoded from. The
 /// stamp is random per rebuild, so entries of another database with the
 /// same wave id (tests open several) never match by accident.
-static CACHE: LazyLock<Mutex<HashMap<WaveId, (i64, Arc<Published>)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static CACHE: LazyLock<Mutex<DecodedResults>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Per wave: the stamp of the stored row and the decoded result.
+type DecodedResults = HashMap<WaveId, (i64, Arc<Published>)>;
 
 /// One decode at a time: fifty requests arriving together for a result not
 /// yet in memory wait for the first one's decode instead of each decoding.

@@ -188,6 +188,7 @@ fn SetupBody(view: SetupView) -> impl IntoView {
                     <th scope="col">{l("Zeitraum", "Period")}</th>
                     <th scope="col" class="num">{l("Klassen", "Classes")}</th>
                     <th scope="col">{l("Codes und Teilnahme", "Codes and participation")}</th>
+                    <th scope="col">{l("Ergebnisse", "Results")}</th>
                 </tr></thead>
                 <tbody>
                     {view.waves.iter().map(|w| view! {
@@ -196,6 +197,20 @@ fn SetupBody(view: SetupView) -> impl IntoView {
                             <td>{w.period.clone()}</td>
                             <td class="num">{w.classes}</td>
                             <td><a href=format!("/teilnahme/{}", w.wave_id)>{de_en(&wave_language, "Teilnahme / Codebögen", "participation / code sheets")}</a></td>
+                            <td>{if w.open {
+                                view! {
+                                    <form method="post" action="/einrichtung/welle-abschliessen" class="inline-form">
+                                        <input type="hidden" name="csrf" value=csrf.clone() />
+                                        <input type="hidden" name="municipality" value=m />
+                                        <input type="hidden" name="wave" value=w.wave_id />
+                                        <span>{de_en(&wave_language, "nach Abschluss der Welle", "once the wave has closed")}</span>
+                                        " "
+                                        <button type="submit">{de_en(&wave_language, "Welle jetzt abschließen", "Close the wave now")}</button>
+                                    </form>
+                                }.into_any()
+                            } else {
+                                view! { <span>{de_en(&wave_language, "abgeschlossen – veröffentlicht", "closed – published")}</span> }.into_any()
+                            }}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -87,8 +87,20 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// same wave id (tests open several) never match by accident.
 static CACHE: LazyLock<Mutex<DecodedResults>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// Per wave: the stamp of the stored row and the decoded result.
-type DecodedResults = HashMap<WaveId, (i64, Arc<Published>)>;
+/// Per wave: the stamp of the stored row, the decoded result, and when it
+/// was last used (a counter, for evicting the least recently used).
+type DecodedResults = HashMap<WaveId, (i64, Arc<Published>, u64)>;
+
+/// Decoded results kept in memory. A 250,000-pupil wave's result takes some
+/// ten MiB decoded; a region with many cities and waves must not keep them
+/// all. Evicted results are decoded again on their next request.
+const CACHED_WAVES: usize = 24;
+
+static USE_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_use() -> u64 {
+    USE_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// One decode at a time: fifty requests arriving together for a result not
 /// yet in memory wait for the first one's decode instead of each decoding.
@@ -145,15 +157,27 @@ pub async fn published(db: &Db, wave: &WaveRow) -> Result<Arc<Published>, Analys
         quality: Arc::new(quality),
         norm_profiles: Mutex::new(HashMap::new()),
     });
-    lock(&CACHE).insert(wave.wave_id, (header.stamp, entry.clone()));
+    let mut cache = lock(&CACHE);
+    if cache.len() >= CACHED_WAVES
+        && let Some(oldest) = cache
+            .iter()
+            .min_by_key(|(_, (_, _, used))| *used)
+            .map(|(wave, _)| *wave)
+    {
+        cache.remove(&oldest);
+    }
+    cache.insert(wave.wave_id, (header.stamp, entry.clone(), next_use()));
     Ok(entry)
 }
 
 fn cached(wave: WaveId, stamp: i64) -> Option<Arc<Published>> {
-    lock(&CACHE)
-        .get(&wave)
-        .filter(|(cached, _)| *cached == stamp)
-        .map(|(_, entry)| entry.clone())
+    let mut cache = lock(&CACHE);
+    let (cached_stamp, entry, used) = cache.get_mut(&wave)?;
+    if *cached_stamp != stamp {
+        return None;
+    }
+    *used = next_use();
+    Some(entry.clone())
 }
 
 /// The published result of `wave` if it has one, `None` while it is open

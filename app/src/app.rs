@@ -65,8 +65,13 @@ fn Layout() -> impl IntoView {
         }
     });
 
+    // A plain string, not a closure: leptos_meta renders the <title> after
+    // the (async) body, when a closure's reactive owner may already be
+    // disposed; under concurrent load that panicked the worker and dropped
+    // the connection. The language only changes with a new page load.
+    let title = t_string!(i18n, app_name).to_string();
     view! {
-        <Title text=move || t_string!(i18n, app_name).to_string() />
+        <Title text=title />
         <Router>
             <header class="site-header">
                 <a class="brand" href="/">

@@ -33,15 +33,15 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use app::analysis::{publication, wave_profile};
-use app::domain::aggregate::{AggregateOptions, Cube, Dimension, Respondent, aggregate};
-use app::domain::instrument::Instrument;
-use app::domain::published::PublishedWave;
-use app::domain::report::{ReportOptions, build_profile_table, default_cut_point_set};
-use app::domain::respondent::{Grade, Sex};
+use app::domain::analysis::aggregate::{AggregateOptions, Cube, Dimension, Respondent, aggregate};
+use app::domain::analysis::published::PublishedWave;
+use app::domain::analysis::report::{ReportOptions, build_profile_table, default_cut_point_set};
+use app::domain::survey::instrument::Instrument;
+use app::domain::survey::respondent::{Grade, Sex};
 use app::export::{GroupNames, write_profile_csv};
-use app::storage::responses::{NewResponse, ResponseSource, StoredResponse};
+use app::storage::survey::responses::{NewResponse, ResponseSource, StoredResponse};
 use app::storage::waves::{DistrictRule, NewWave, WaveId, WaveRow};
-use app::storage::{self, Db, geography, instruments, responses, waves};
+use app::storage::{self, Db, geography, survey::instruments, survey::responses, waves};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -524,7 +524,7 @@ fn bench_storage(c: &mut Criterion) {
         .block_on(publication::rebuild(db, &wave_row, &mut |_| {}))
         .expect("rebuilds");
     let (_, payload) = runtime
-        .block_on(storage::results::load(db, wave))
+        .block_on(storage::analysis::results::load(db, wave))
         .expect("reads")
         .expect("stored");
     eprintln!(
@@ -560,7 +560,7 @@ fn bench_storage(c: &mut Criterion) {
     group.bench_function("cold_load", |b| {
         b.iter(|| {
             let (_, payload) = runtime
-                .block_on(storage::results::load(db, black_box(wave)))
+                .block_on(storage::analysis::results::load(db, black_box(wave)))
                 .expect("reads")
                 .expect("stored");
             PublishedWave::decode(&payload).expect("decodes")
@@ -571,9 +571,9 @@ fn bench_storage(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     group.bench_function("profile_csv", |b| {
         let table = &published.profile;
-        let key = app::domain::aggregate::GroupKey::TOTAL;
+        let key = app::domain::analysis::aggregate::GroupKey::TOTAL;
         b.iter(|| {
-            let one = app::domain::report::ProfileTable {
+            let one = app::domain::analysis::report::ProfileTable {
                 groups: table
                     .groups
                     .iter()

@@ -1,8 +1,8 @@
 //! CSV exports (server only). Column definitions: `docs/csv-formats.md`.
 
-use crate::domain::aggregate::{GroupKey, SexKey};
-use crate::domain::profile::{Concern, FactorKind};
-use crate::domain::report::ProfileTable;
+use crate::domain::analysis::aggregate::{GroupKey, SexKey};
+use crate::domain::analysis::profile::{Concern, FactorKind};
+use crate::domain::analysis::report::ProfileTable;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -183,9 +183,9 @@ pub fn write_municipality_csv<W: Write>(
 /// factor and grade).
 pub fn write_norms_csv<W: Write>(
     out: W,
-    values: &[crate::domain::norms::NormValue],
+    values: &[crate::domain::analysis::norms::NormValue],
 ) -> Result<(), csv::Error> {
-    use crate::domain::norms::{NORM_COLUMNS, norm_rows};
+    use crate::domain::analysis::norms::{NORM_COLUMNS, norm_rows};
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(NORM_COLUMNS)?;
     for row in norm_rows(values) {
@@ -196,7 +196,9 @@ pub fn write_norms_csv<W: Write>(
 }
 
 /// The `elevated` column: empty when not compared.
-fn elevated_text(comparison: Option<&crate::domain::profile::FactorComparison>) -> String {
+fn elevated_text(
+    comparison: Option<&crate::domain::analysis::profile::FactorComparison>,
+) -> String {
     comparison.map_or(String::new(), |c| {
         match (c.of_concern, c.concern) {
             (true, Concern::Elevated) => "elevated",
@@ -352,7 +354,7 @@ pub const PARTICIPATION_COLUMNS: [&str; 9] = [
 /// Writes the participation report (see `server participation --help`).
 pub fn write_participation_csv(
     out: impl Write,
-    rows: &[crate::domain::participation::ParticipationRow],
+    rows: &[crate::domain::survey::participation::ParticipationRow],
 ) -> Result<(), csv::Error> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(PARTICIPATION_COLUMNS)?;

@@ -22,6 +22,7 @@ pub mod app;
 pub mod auth;
 pub mod components;
 pub mod domain;
+pub mod dto;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod export;

@@ -9,7 +9,7 @@ use crate::web::AppState;
 use anyhow::{Context, bail};
 use app::auth::{self, AuthError, CSRF_FIELD, SignedIn};
 use app::domain::access::{Action, Role};
-use app::storage::{Db, geography, priorities, users};
+use app::storage::{Db, geography, planning::priorities, users};
 use axum::{
     Form,
     extract::{Request, State},
@@ -92,7 +92,7 @@ fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     } else {
         // 16 symbols of the access-code alphabet: ≈ 79 bits, easy to type.
         let code = |rng: &mut rand::rngs::ThreadRng| {
-            app::domain::access_code::AccessCode::generate(rng).to_string()
+            app::domain::survey::access_code::AccessCode::generate(rng).to_string()
         };
         let mut rng = rand::rng();
         Ok((format!("{}-{}", code(&mut rng), code(&mut rng)), true))
@@ -345,7 +345,9 @@ pub async fn record_priorities(
         Ok(allowed) => allowed,
         Err(error) => return internal(error),
     };
-    match app::domain::priorities::validate_decision(&factors, &allowed, rationale, decided_on) {
+    match app::domain::planning::priorities::validate_decision(
+        &factors, &allowed, rationale, decided_on,
+    ) {
         Ok(()) => {}
         Err(problem) => return back(&format!("fehler={}", problem.code())),
     }

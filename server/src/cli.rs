@@ -1,13 +1,13 @@
 //! Command line: sub-commands, their arguments and the small ones' bodies.
 
 use anyhow::Context;
-use app::domain::aggregate::Dimension;
-use app::domain::instrument::Instrument;
-use app::domain::norms::parse_norms;
-use app::domain::report::{NormTable, ReportOptions};
-use app::domain::suppression::MinGroupSize;
+use app::domain::analysis::aggregate::Dimension;
+use app::domain::analysis::norms::parse_norms;
+use app::domain::analysis::report::{NormTable, ReportOptions};
+use app::domain::analysis::suppression::MinGroupSize;
+use app::domain::survey::instrument::Instrument;
 use app::export::{GroupNames, write_profile_csv};
-use app::storage::{self, Db, instruments::StoreOutcome};
+use app::storage::{self, Db, survey::instruments::StoreOutcome};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -609,7 +609,7 @@ pub async fn import_instrument(db: &Db, file: &Path) -> anyhow::Result<()> {
         Instrument::from_toml_str(&source, &file.display().to_string()).map_err(|errors| {
             anyhow::anyhow!("{} is not a valid instrument:\n{errors}", file.display())
         })?;
-    match storage::instruments::store(db, &instrument, &source).await? {
+    match storage::survey::instruments::store(db, &instrument, &source).await? {
         StoreOutcome::Stored(id) => println!(
             "stored instrument {} version {} (id {id}): {} items, {} scales, {} outcome indicators, {} validity rules",
             instrument.id,
@@ -688,7 +688,7 @@ pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result
         .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{}\"", args.wave))?;
     let norms = match (&args.norms, &args.reference) {
         (Some(path), _) => {
-            let instrument = storage::instruments::load(db, wave.instrument_id).await?;
+            let instrument = storage::survey::instruments::load(db, wave.instrument_id).await?;
             Some(read_norms(path, &args.norm_label, &instrument)?)
         }
         (None, Some(key)) => app::analysis::page_reference(db, &wave, Some(key))
@@ -770,16 +770,16 @@ pub async fn calibrate(db: &Db, wave_name: &str, outcome: Option<&str>) -> anyho
             report.youden_optimal.as_ref(),
         ];
         for candidate in candidates.into_iter().flatten() {
-            let metric = |f: fn(&app::domain::stats::ClassificationMetrics) -> f64| {
+            let metric = |f: fn(&app::domain::analysis::stats::ClassificationMetrics) -> f64| {
                 candidate
                     .metrics
                     .as_ref()
                     .map_or(String::new(), |m| format!("{:.3}", f(m)))
             };
             let source = match candidate.source {
-                app::domain::calibration::CandidateSource::Current => "instrument",
-                app::domain::calibration::CandidateSource::Rule => "median_plus_0.15_mad",
-                app::domain::calibration::CandidateSource::YoudenOptimal => {
+                app::domain::analysis::calibration::CandidateSource::Current => "instrument",
+                app::domain::analysis::calibration::CandidateSource::Rule => "median_plus_0.15_mad",
+                app::domain::analysis::calibration::CandidateSource::YoudenOptimal => {
                     "youden_optimal_in_sample"
                 }
             };

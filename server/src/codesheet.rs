@@ -10,8 +10,8 @@
 use crate::accounts::{field, internal, signed_in_with_csrf};
 use crate::web::AppState;
 use app::domain::access::Action;
-use app::domain::access_code::AccessCode;
-use app::storage::{access_codes, geography, waves};
+use app::domain::survey::access_code::AccessCode;
+use app::storage::{geography, survey::access_codes, waves};
 use axum::{
     Form,
     extract::State,

@@ -10,13 +10,13 @@
 use crate::cli::DemoArgs;
 use anyhow::Context;
 use app::domain::access::Role;
-use app::domain::instrument::{Instrument, ScaleKind, ValidityCheck};
-use app::domain::respondent::{Grade, Sex};
-use app::domain::validity::flagging_rules;
+use app::domain::survey::instrument::{Instrument, ScaleKind, ValidityCheck};
+use app::domain::survey::respondent::{Grade, Sex};
+use app::domain::survey::validity::flagging_rules;
 use app::storage::Db;
 use app::storage::geography::{self, DistrictId, SchoolId};
-use app::storage::instruments;
-use app::storage::responses::{self, NewResponse, ResponseSource};
+use app::storage::survey::instruments;
+use app::storage::survey::responses::{self, NewResponse, ResponseSource};
 use app::storage::waves::{self, DistrictRule, NewWave, WaveId};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -249,7 +249,7 @@ async fn demo_catalog(db: &Db) -> anyhow::Result<()> {
     let known = crate::planning::known_factors(db).await?;
     let catalog = crate::planning::read_catalog(DEMO_CATALOG, &known)
         .context("the shipped demo catalog is invalid")?;
-    let (added, _) = app::storage::programs::upsert_catalog(db, &catalog).await?;
+    let (added, _) = app::storage::planning::programs::upsert_catalog(db, &catalog).await?;
     println!("demo program catalog: {added} programs (fictional, marked as demo)");
     Ok(())
 }
@@ -263,16 +263,16 @@ const DEMO_NORMS: &str = include_str!("../../norms/demo-land.csv");
 pub const DEMO_NORM_KEY: &str = "demo-land";
 
 async fn demo_norms(db: &Db, instrument_key: &str) -> anyhow::Result<()> {
-    use app::domain::norms::{NormKey, parse_norms};
+    use app::domain::analysis::norms::{NormKey, parse_norms};
     let (instrument_key, known) =
         crate::norms::instrument_factors(db, Some(instrument_key)).await?;
     let (header, rows) = crate::planning::split_csv(DEMO_NORMS)?;
     let values =
         parse_norms(&header, &rows, &known).context("the shipped demo norms are invalid")?;
     let key = NormKey::parse(DEMO_NORM_KEY)?;
-    app::storage::norms::store(
+    app::storage::analysis::norms::store(
         db,
-        &app::storage::norms::NewNormSet {
+        &app::storage::analysis::norms::NewNormSet {
             key: &key,
             label: "Landesvergleich (Demo, fiktiv)",
             source: "Fiktive Vergleichswerte für die Demonstration – keine Daten einer echten Befragung",

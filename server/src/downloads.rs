@@ -8,8 +8,8 @@ use crate::web::AppState;
 use app::analysis;
 use app::auth;
 use app::domain::access::{Action, Principal, Role, Scope};
-use app::domain::aggregate::GroupKey;
-use app::domain::report::ProfileTable;
+use app::domain::analysis::aggregate::GroupKey;
+use app::domain::analysis::report::ProfileTable;
 use app::export::{self, GroupNames};
 use app::pages::profile::parse_sex;
 use app::storage::{self, Db, geography, waves};
@@ -317,7 +317,7 @@ async fn trend_csv(
         db,
         id,
         &analysis::PAGE_BREAKDOWN,
-        &app::domain::report::ReportOptions::default(),
+        &app::domain::analysis::report::ReportOptions::default(),
     )
     .await
     .map_err(internal)?;
@@ -391,10 +391,10 @@ async fn priorities_csv(
 ) -> Result<Response, Refusal> {
     let db = &state.db;
     let id = municipality_for(db, headers, query).await?;
-    let history = storage::priorities::history(db, id)
+    let history = storage::planning::priorities::history(db, id)
         .await
         .map_err(internal)?;
-    let current: Vec<i64> = storage::priorities::current(&history)
+    let current: Vec<i64> = storage::planning::priorities::current(&history)
         .iter()
         .map(|d| d.decision_id)
         .collect();
@@ -441,7 +441,9 @@ async fn action_plan_csv(
 ) -> Result<Response, Refusal> {
     let db = &state.db;
     let id = municipality_for(db, headers, query).await?;
-    let entries = storage::programs::entries(db, id).await.map_err(internal)?;
+    let entries = storage::planning::programs::entries(db, id)
+        .await
+        .map_err(internal)?;
     let mut body = Vec::new();
     {
         let mut writer = csv::Writer::from_writer(&mut body);
@@ -546,11 +548,11 @@ async fn norms_csv(
         .reference
         .as_deref()
         .ok_or_else(|| bad_request("parameter reference is missing"))?;
-    let set = storage::norms::find(db, key)
+    let set = storage::analysis::norms::find(db, key)
         .await
         .map_err(internal)?
         .ok_or_else(|| Refusal(StatusCode::NOT_FOUND, format!("no norm set {key}")))?;
-    let values = storage::norms::values(db, set.norm_set_id)
+    let values = storage::analysis::norms::values(db, set.norm_set_id)
         .await
         .map_err(internal)?;
     let mut body = Vec::new();

@@ -6,9 +6,9 @@ use crate::planning::{split_csv, urlencode};
 use crate::web::AppState;
 use anyhow::Context;
 use app::domain::access::{Action, Scope};
-use app::domain::norms::{NormKey, parse_norms};
-use app::storage::norms::{self, NewNormSet};
-use app::storage::{Db, instruments};
+use app::domain::analysis::norms::{NormKey, parse_norms};
+use app::storage::analysis::norms::{self, NewNormSet};
+use app::storage::{Db, survey::instruments};
 use axum::{
     Form,
     extract::State,

@@ -5,10 +5,10 @@ use crate::accounts::{field, internal, signed_in_with_csrf};
 use crate::web::AppState;
 use anyhow::Context;
 use app::domain::access::Action;
-use app::domain::catalog::{CATALOG_COLUMNS, Program, catalog_row, parse_catalog};
-use app::domain::instrument::ScaleKind;
-use app::domain::priorities::is_iso_date;
-use app::storage::{Db, geography, instruments, programs};
+use app::domain::planning::catalog::{CATALOG_COLUMNS, Program, catalog_row, parse_catalog};
+use app::domain::planning::priorities::is_iso_date;
+use app::domain::survey::instrument::ScaleKind;
+use app::storage::{Db, geography, planning::programs, survey::instruments};
 use axum::{
     Form,
     extract::State,
@@ -296,7 +296,7 @@ pub async fn add_offer(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    use app::domain::catalog::{EvidenceLevel, Setting};
+    use app::domain::planning::catalog::{EvidenceLevel, Setting};
     let db = &state.db;
     let municipality = match planner_of_form(db, &headers, &fields).await {
         Ok((municipality, _)) => municipality,
@@ -351,7 +351,7 @@ pub async fn add_offer(
             None => return back(municipality, "fehler=evidenz"),
         },
     };
-    let offer = app::domain::matching::Offer {
+    let offer = app::domain::planning::matching::Offer {
         name: name.to_string(),
         provider: provider.to_string(),
         settings,

@@ -2,19 +2,19 @@
 //! per pupil (format: docs/csv-formats.md, "Responses (import and export)").
 //!
 //! The import reads the whole file first. Each row is checked against the
-//! instrument and the wave (`app::domain::response_csv`) and its district,
+//! instrument and the wave (`app::domain::survey::response_csv`) and its district,
 //! school and class are looked up; only then is anything written, in one
 //! transaction. A file with a bad row is rejected whole with every problem
 //! named by row and column, unless `--skip-bad-rows` is given.
 
-use app::domain::instrument::{AnswerError, Instrument};
-use app::domain::respondent::Grade;
-use app::domain::response_csv::{
+use app::domain::survey::instrument::{AnswerError, Instrument};
+use app::domain::survey::respondent::Grade;
+use app::domain::survey::response_csv::{
     self, CellError, ExportRow, HeaderErrors, ParsedRow, ResponseColumns, RowKeys,
 };
-use app::domain::validity::flagging_rules;
-use app::storage::instruments::InstrumentId;
-use app::storage::responses::{
+use app::domain::survey::validity::flagging_rules;
+use app::storage::survey::instruments::InstrumentId;
+use app::storage::survey::responses::{
     self, ExportedResponse, ImportBatch, ImportRef, ImportedResponse, NewClass, NewDistrict,
     NewSchool, WaveDirectory,
 };
@@ -147,7 +147,7 @@ pub async fn import(db: &Db, args: &ImportArgs) -> anyhow::Result<()> {
     let wave = storage::waves::find(db, &args.wave)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{}\"", args.wave))?;
-    let instrument = storage::instruments::load(db, wave.instrument_id).await?;
+    let instrument = storage::survey::instruments::load(db, wave.instrument_id).await?;
     let directory = responses::wave_directory(db, wave.wave_id).await?;
     let path = args.file.display().to_string();
 
@@ -735,7 +735,7 @@ pub async fn export(db: &Db, args: &ExportArgs) -> anyhow::Result<()> {
     let wave = storage::waves::find(db, &args.wave)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no wave with id or name \"{}\"", args.wave))?;
-    let instrument = storage::instruments::load(db, wave.instrument_id).await?;
+    let instrument = storage::survey::instruments::load(db, wave.instrument_id).await?;
     let rows = responses::read_wave_for_export(db, wave.wave_id).await?;
     match &args.output {
         Some(path) => {

@@ -12,10 +12,10 @@ use crate::cli::{
     ParticipationArgs, SchoolAddArgs, WaveCreateArgs,
 };
 use anyhow::{Context, anyhow, bail};
-use app::domain::respondent::Grade;
+use app::domain::survey::respondent::Grade;
 use app::storage::geography::{self, MunicipalityRow, SchoolRow};
 use app::storage::waves::{self, DistrictRule, WaveRow};
-use app::storage::{Db, StorageError, access_codes, instruments};
+use app::storage::{Db, StorageError, survey::access_codes, survey::instruments};
 use std::io::Write;
 use std::path::Path;
 
@@ -360,7 +360,7 @@ fn write_codes(
     out: impl Write,
     school: &str,
     class: &str,
-    codes: &[app::domain::access_code::AccessCode],
+    codes: &[app::domain::survey::access_code::AccessCode],
 ) -> anyhow::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(["school", "class", "code"])?;

@@ -6,10 +6,10 @@ use crate::accounts::{field, internal, signed_in_with_csrf};
 use crate::planning::urlencode;
 use crate::web::AppState;
 use app::domain::access::Action;
-use app::domain::priorities::is_iso_date;
-use app::domain::respondent::Grade;
+use app::domain::planning::priorities::is_iso_date;
+use app::domain::survey::respondent::Grade;
 use app::storage::waves::{DistrictRule, NewWave};
-use app::storage::{Db, geography, instruments, waves};
+use app::storage::{Db, geography, survey::instruments, waves};
 use axum::{
     Form,
     extract::State,

@@ -3,12 +3,12 @@
 //! leptos routes (`app::pages::survey`).
 
 use crate::web::AppState;
-use app::domain::access_code::AccessCode;
-use app::domain::questionnaire::{Navigation, parse_page_form};
+use app::domain::survey::access_code::AccessCode;
+use app::domain::survey::questionnaire::{Navigation, parse_page_form};
 use app::pages::survey::{CODE_COOKIE, code_from_cookies};
-use app::storage::access_codes::{self, CodeState};
-use app::storage::drafts::{self, FinishOutcome};
-use app::storage::{Db, geography, instruments};
+use app::storage::survey::access_codes::{self, CodeState};
+use app::storage::survey::drafts::{self, FinishOutcome};
+use app::storage::{Db, geography, survey::instruments};
 use axum::{
     Form,
     extract::State,
@@ -103,7 +103,7 @@ pub async fn start(
 async fn instrument_of_class(
     db: &Db,
     class_id: i64,
-) -> Result<app::domain::instrument::Instrument, app::storage::StorageError> {
+) -> Result<app::domain::survey::instrument::Instrument, app::storage::StorageError> {
     instruments::load(db, drafts::instrument_of_class(db, class_id).await?).await
 }
 

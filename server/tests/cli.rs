@@ -155,12 +155,12 @@ async fn export_profile_writes_one_row_per_group_and_factor() {
         app::export::PROFILE_COLUMNS
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let instrument = app::domain::instrument::Instrument::from_toml_str(
+    let instrument = app::domain::survey::instrument::Instrument::from_toml_str(
         include_str!("../../instruments/demo-ctc.toml"),
         "demo",
     )
     .unwrap();
-    let factors = app::domain::report::profile_factors(&instrument).len();
+    let factors = app::domain::analysis::report::profile_factors(&instrument).len();
     // City total + 10 districts.
     assert_eq!(rows.len(), 11 * factors);
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -188,7 +188,7 @@ async fn quality_and_calibration_exports_cover_every_scale() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());
     assert!(server(&db, &["demo"]).status.success());
-    let instrument = app::domain::instrument::Instrument::from_toml_str(
+    let instrument = app::domain::survey::instrument::Instrument::from_toml_str(
         include_str!("../../instruments/demo-ctc.toml"),
         "demo",
     )
@@ -351,12 +351,12 @@ async fn export_trend_shows_the_planted_fall_of_family_conflict_in_nordstadt() {
         app::export::TREND_COLUMNS
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let instrument = app::domain::instrument::Instrument::from_toml_str(
+    let instrument = app::domain::survey::instrument::Instrument::from_toml_str(
         include_str!("../../instruments/demo-ctc.toml"),
         "demo",
     )
     .unwrap();
-    let factors = app::domain::report::profile_factors(&instrument).len();
+    let factors = app::domain::analysis::report::profile_factors(&instrument).len();
     // City total and 10 districts, each factor, two waves.
     assert_eq!(rows.len(), 11 * factors * 2);
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();

@@ -5,11 +5,11 @@
 
 mod common;
 use app::analysis::publication;
-use app::domain::aggregate::{Dimension, GroupKey};
-use app::domain::published::{ENGINE_VERSION, PublishedWave, publish};
-use app::domain::report::ProfileTable;
-use app::domain::suppression::MinGroupSize;
-use app::storage::{self, Db, responses, waves};
+use app::domain::analysis::aggregate::{Dimension, GroupKey};
+use app::domain::analysis::published::{ENGINE_VERSION, PublishedWave, publish};
+use app::domain::analysis::report::ProfileTable;
+use app::domain::analysis::suppression::MinGroupSize;
+use app::storage::{self, Db, survey::responses, waves};
 use common::{database, server};
 use std::collections::BTreeMap;
 
@@ -115,14 +115,17 @@ async fn an_open_wave_publishes_nothing_and_closing_it_publishes_the_fresh_resul
     assert!(closed.contains("closed"), "{closed}");
     let wave = waves::find(&db, "3").await.unwrap().unwrap();
     assert!(wave.is_closed());
-    let (header, payload) = storage::results::load(&db, 3).await.unwrap().unwrap();
+    let (header, payload) = storage::analysis::results::load(&db, 3)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         header
             .result_key
             .starts_with(&format!("engine={ENGINE_VERSION};"))
     );
     let stored = PublishedWave::decode(&payload).unwrap();
-    let instrument = storage::instruments::load(&db, wave.instrument_id)
+    let instrument = storage::survey::instruments::load(&db, wave.instrument_id)
         .await
         .unwrap();
     let fresh = publish(
@@ -221,7 +224,7 @@ fn factor_cells(
     table: &ProfileTable,
     factor: usize,
 ) -> BTreeMap<GroupKey, (u64, bool)> {
-    use app::domain::report::FactorSource;
+    use app::domain::analysis::report::FactorSource;
     let source = table.factors[factor].source;
     table
         .groups

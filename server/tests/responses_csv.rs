@@ -2,7 +2,7 @@
 //! the real binary: the round trip, whole-file rejection with every problem
 //! named, `--skip-bad-rows`, header problems and `--create-missing`.
 
-use app::domain::instrument::{Instrument, ValidityCheck};
+use app::domain::survey::instrument::{Instrument, ValidityCheck};
 use std::path::Path;
 use std::process::Output;
 
@@ -10,7 +10,7 @@ mod common;
 use common::{database, server};
 
 /// Number of fixed columns before the items.
-const FIXED: usize = app::domain::response_csv::FIXED_COLUMNS.len();
+const FIXED: usize = app::domain::survey::response_csv::FIXED_COLUMNS.len();
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -174,7 +174,7 @@ async fn an_export_imports_into_a_fresh_wave_and_exports_byte_identical() {
     let table = Table::parse(std::str::from_utf8(&original).unwrap());
     assert_eq!(
         table.header,
-        app::domain::response_csv::header(&instrument),
+        app::domain::survey::response_csv::header(&instrument),
         "district, school, class, grade, sex, then the items in questionnaire order"
     );
     let count = responses_of(&db, "Frühjahr 2024").await;

@@ -2,7 +2,7 @@
 //! district → school → wave → class → access codes → participation, and bad
 //! input that must fail precisely and change nothing.
 
-use app::domain::access_code::AccessCode;
+use app::domain::survey::access_code::AccessCode;
 use std::collections::HashSet;
 use std::process::Output;
 
@@ -215,7 +215,7 @@ async fn the_whole_setup_chain_ends_in_printed_codes_and_participation() {
         .await
         .unwrap();
         assert_eq!(plain, 0);
-        let found = app::storage::access_codes::lookup(&pool, code)
+        let found = app::storage::survey::access_codes::lookup(&pool, code)
             .await
             .unwrap();
         assert!(found.is_some());

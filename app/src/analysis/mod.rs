@@ -7,28 +7,32 @@
 
 pub mod publication;
 
-pub use crate::domain::published::{PAGE_BREAKDOWN, QualityReport};
+pub use crate::domain::analysis::published::{PAGE_BREAKDOWN, QualityReport};
 pub use publication::{Published, published, published_if_any};
 use std::sync::Arc;
 
-use crate::domain::aggregate::GroupKey;
-use crate::domain::aggregate::{AggregateOptions, Cube, Dimension, aggregate};
-use crate::domain::calibration::{CalibrationOptions, CalibrationReport, calibrate};
-use crate::domain::instrument::{Instrument, LocalizedText, OutcomeGroup};
-use crate::domain::profile::{FactorComparison, ProfileOptions};
-use crate::domain::regional::{FactorColumn, compare_with_other_cities};
-use crate::domain::report::{FactorInfo, Figures};
-use crate::domain::report::{
+use crate::domain::analysis::aggregate::GroupKey;
+use crate::domain::analysis::aggregate::{AggregateOptions, Cube, Dimension, aggregate};
+use crate::domain::analysis::calibration::{CalibrationOptions, CalibrationReport, calibrate};
+use crate::domain::analysis::profile::{FactorComparison, ProfileOptions};
+use crate::domain::analysis::regional::{FactorColumn, compare_with_other_cities};
+use crate::domain::analysis::report::{FactorInfo, Figures};
+use crate::domain::analysis::report::{
     NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
-use crate::domain::scoring::{PupilScores, ScoringPlan};
-use crate::domain::stats::Proportion;
-use crate::domain::suppression::SuppressionError;
-use crate::domain::trend::{TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend};
+use crate::domain::analysis::scoring::{PupilScores, ScoringPlan};
+use crate::domain::analysis::stats::Proportion;
+use crate::domain::analysis::suppression::SuppressionError;
+use crate::domain::analysis::trend::{
+    TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend,
+};
+use crate::domain::survey::instrument::{Instrument, LocalizedText, OutcomeGroup};
+use crate::storage::analysis::norms::NormSet;
 use crate::storage::geography::MunicipalityScopeRow;
-use crate::storage::norms::NormSet;
 use crate::storage::waves::WaveRow;
-use crate::storage::{Db, StorageError, instruments, norms, responses, waves};
+use crate::storage::{
+    Db, StorageError, analysis::norms, survey::instruments, survey::responses, waves,
+};
 use std::collections::BTreeMap;
 
 /// Errors of an analysis run.
@@ -464,9 +468,9 @@ pub struct ProgramFactorSeries {
     /// Factor label.
     pub label: LocalizedText,
     /// Risk, protective or outcome.
-    pub kind: crate::domain::profile::FactorKind,
+    pub kind: crate::domain::analysis::profile::FactorKind,
     /// One split per wave, oldest first.
-    pub waves: Vec<crate::domain::program_outcomes::WaveSplit>,
+    pub waves: Vec<crate::domain::planning::program_outcomes::WaveSplit>,
 }
 
 /// The series of `factors` (scale or outcome ids) for the program districts
@@ -481,8 +485,8 @@ pub async fn program_series(
     factors: &[String],
     grade: Option<u8>,
 ) -> Result<Vec<ProgramFactorSeries>, AnalysisError> {
-    use crate::domain::program_outcomes::{SplitWithheld, WaveSplit, split_wave};
-    use crate::domain::suppression::MinGroupSize;
+    use crate::domain::analysis::suppression::MinGroupSize;
+    use crate::domain::planning::program_outcomes::{SplitWithheld, WaveSplit, split_wave};
     let published = published_waves(db, municipality).await?;
     let waves: Vec<&WaveRow> = published.iter().map(|(wave, _)| wave).collect();
     let mut result: Vec<ProgramFactorSeries> = Vec::new();
@@ -547,16 +551,17 @@ pub async fn program_series(
 /// The participation report of a wave as pages, CSV and CLI show it: the
 /// one place that decides when `excluded` counts appear (only once the wave
 /// has closed, and then protected by suppression; see
-/// `domain::participation`). With `school`, only that school's classes and
+/// `domain::survey::participation`). With `school`, only that school's classes and
 /// its total (a school contact's "wave total" would be the school again).
 pub async fn participation_report(
     db: &Db,
     wave: &WaveRow,
     school: Option<i64>,
-) -> Result<Vec<crate::domain::participation::ParticipationRow>, AnalysisError> {
-    use crate::domain::participation::{ExcludedFigures, participation_table};
-    use crate::domain::suppression::MinGroupSize;
-    let classes = crate::storage::access_codes::participation_of(db, wave.wave_id, school).await?;
+) -> Result<Vec<crate::domain::survey::participation::ParticipationRow>, AnalysisError> {
+    use crate::domain::analysis::suppression::MinGroupSize;
+    use crate::domain::survey::participation::{ExcludedFigures, participation_table};
+    let classes =
+        crate::storage::survey::access_codes::participation_of(db, wave.wave_id, school).await?;
     let figures = if wave.is_closed() {
         ExcludedFigures::Protected(MinGroupSize::default())
     } else {
@@ -634,7 +639,7 @@ pub struct MunicipalityComparison {
 /// user may read each) for `grade` (or all grades): with the norm set
 /// `reference` if given (cities whose instrument it does not fit are shown
 /// without comparison), else each city with the pooled others
-/// ([`crate::domain::regional`]). Each city contributes its latest
+/// ([`crate::domain::analysis::regional`]). Each city contributes its latest
 /// published wave.
 pub async fn municipality_comparison(
     db: &Db,

@@ -9,13 +9,17 @@
 //! page request.
 
 use super::AnalysisError;
-use crate::domain::aggregate::Cube;
-use crate::domain::instrument::Instrument;
-use crate::domain::published::{ENGINE_VERSION, PublishedWave, QualityReport, ResultKey, publish};
-use crate::domain::report::{NormTable, ProfileTable, ReportOptions, build_profile_table};
-use crate::domain::suppression::MinGroupSize;
+use crate::domain::analysis::aggregate::Cube;
+use crate::domain::analysis::published::{
+    ENGINE_VERSION, PublishedWave, QualityReport, ResultKey, publish,
+};
+use crate::domain::analysis::report::{
+    NormTable, ProfileTable, ReportOptions, build_profile_table,
+};
+use crate::domain::analysis::suppression::MinGroupSize;
+use crate::domain::survey::instrument::Instrument;
 use crate::storage::waves::{WaveId, WaveRow};
-use crate::storage::{Db, instruments, responses, results, waves};
+use crate::storage::{Db, analysis::results, survey::instruments, survey::responses, waves};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, LazyLock, Mutex};

@@ -1,32 +1,28 @@
-//! The pure CTC domain: the instrument model, respondents, scoring,
-//! aggregation and statistics.
+//! The pure CTC domain, one folder per context (the words ARCHITECTURE.md
+//! uses):
+//!
+//! * [`survey`]: the instrument, the paged questionnaire, validity rules,
+//!   pupils' access codes, respondents, participation and the responses CSV.
+//! * [`analysis`]: scoring, aggregation into the cube, small-group
+//!   suppression, the profile table, published wave results, trends,
+//!   calibration, reference values, regional comparison and the statistics
+//!   underneath ([`analysis::stats`]).
+//! * [`planning`]: the program catalog, matching programs to priority
+//!   factors, the board's priority choice and program outcomes.
+//! * [`access`]: roles and the one access policy.
+//!
+//! [`csv_table`] is what every tabular import shares.
 //!
 //! **Invariant:** nothing in here names leptos, axum, sqlx or any other web or
 //! database type, and nothing does IO except reading an instrument file the
 //! caller names. Everything compiles for both the server and the wasm bundle
-//! and is unit-tested directly.
+//! and is unit-tested directly. Contexts use each other downward only
+//! (planning → analysis → survey); the one exception is
+//! `survey::participation`, which applies `analysis::suppression`'s
+//! small-group rule to its counts.
 
 pub mod access;
-pub mod access_code;
-pub mod aggregate;
-pub mod calibration;
-pub mod catalog;
+pub mod analysis;
 pub mod csv_table;
-pub mod instrument;
-pub mod matching;
-pub mod norms;
-pub mod participation;
-pub mod priorities;
-pub mod profile;
-pub mod program_outcomes;
-pub mod published;
-pub mod questionnaire;
-pub mod regional;
-pub mod report;
-pub mod respondent;
-pub mod response_csv;
-pub mod scoring;
-pub mod stats;
-pub mod suppression;
-pub mod trend;
-pub mod validity;
+pub mod planning;
+pub mod survey;

@@ -38,14 +38,14 @@ pub struct CatalogView {
 #[server(prefix = "/api", endpoint = "catalog_view")]
 pub async fn load_catalog_view(language: String) -> Result<CatalogView, AppError> {
     use crate::domain::access::Role;
-    use crate::domain::catalog::{CATALOG_COLUMNS, catalog_row};
+    use crate::domain::planning::catalog::{CATALOG_COLUMNS, catalog_row};
     let db = crate::storage::db()?;
     let signed_in = crate::auth::require_signed_in().await?;
     if !signed_in.principal.sees_results() {
         super::common::set_status(http::StatusCode::FORBIDDEN);
         return Err(AppError::Forbidden);
     }
-    let programs = crate::storage::programs::catalog(&db)
+    let programs = crate::storage::planning::programs::catalog(&db)
         .await?
         .into_iter()
         .map(|(_, p)| CatalogLine {

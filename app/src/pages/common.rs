@@ -227,9 +227,9 @@ impl ReferenceChoice {
     /// The choice of `set` (or the default, named `default_label`) among
     /// `offered`.
     pub fn new(
-        set: Option<&crate::storage::norms::NormSet>,
+        set: Option<&crate::storage::analysis::norms::NormSet>,
         default_label: String,
-        offered: Vec<crate::storage::norms::NormSet>,
+        offered: Vec<crate::storage::analysis::norms::NormSet>,
     ) -> ReferenceChoice {
         ReferenceChoice {
             label: set.map_or(default_label, |s| s.label.clone()),

@@ -52,8 +52,8 @@ pub async fn load_comparison_view(
 ) -> Result<ComparisonView, AppError> {
     use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
     use crate::domain::access::Action;
-    use crate::domain::aggregate::{GroupKey, SexKey};
-    use crate::domain::profile::FactorKind;
+    use crate::domain::analysis::aggregate::{GroupKey, SexKey};
+    use crate::domain::analysis::profile::FactorKind;
     use crate::storage::{geography, waves};
     let db = crate::storage::db()?;
     let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewResults).await?;

@@ -141,7 +141,7 @@ pub async fn participation_scope(
     Ok((scoped, principal, None))
 }
 
-/// The protected participation rows (see `domain::participation`).
+/// The protected participation rows (see `domain::survey::participation`).
 #[cfg(feature = "ssr")]
 pub async fn participation_lines(
     db: &crate::storage::Db,
@@ -356,7 +356,8 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
     use crate::domain::access::Action;
     let db = crate::storage::db()?;
     let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewQuality).await?;
-    let instrument = crate::storage::instruments::load(&db, scoped.wave.instrument_id).await?;
+    let instrument =
+        crate::storage::survey::instruments::load(&db, scoped.wave.instrument_id).await?;
     let report = crate::analysis::wave_quality(&db, &scoped.wave).await?;
     let by_rule = instrument
         .validity_rules

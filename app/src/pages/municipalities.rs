@@ -45,7 +45,7 @@ pub async fn load_municipality_comparison(
     language: String,
 ) -> Result<MunicipalityComparisonView, AppError> {
     use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
-    use crate::domain::profile::FactorKind;
+    use crate::domain::analysis::profile::FactorKind;
     let db = crate::storage::db()?;
     let principal = crate::auth::require_signed_in().await?.principal;
     let visible = readable_municipalities(&db, &principal).await?;

@@ -51,7 +51,7 @@ pub async fn load_norms_view(language: String) -> Result<NormsView, AppError> {
         super::common::set_status(http::StatusCode::FORBIDDEN);
         return Err(AppError::Forbidden);
     }
-    let sets = crate::storage::norms::list(&db)
+    let sets = crate::storage::analysis::norms::list(&db)
         .await?
         .into_iter()
         .map(|s| NormSetLine {
@@ -63,7 +63,7 @@ pub async fn load_norms_view(language: String) -> Result<NormsView, AppError> {
             imported_on: s.imported_on,
         })
         .collect();
-    let mut instruments: Vec<String> = crate::storage::instruments::list(&db)
+    let mut instruments: Vec<String> = crate::storage::survey::instruments::list(&db)
         .await?
         .into_iter()
         .map(|(_, key, _, _)| key)

@@ -72,8 +72,8 @@ pub async fn load_priorities_view(
     language: String,
 ) -> Result<PrioritiesView, AppError> {
     use crate::domain::access::Action;
-    use crate::domain::instrument::ScaleKind;
-    use crate::storage::{geography, instruments, priorities, waves};
+    use crate::domain::survey::instrument::ScaleKind;
+    use crate::storage::{geography, planning::priorities, survey::instruments, waves};
     let db = crate::storage::db()?;
     let (row, principal) =
         super::common::scoped_municipality(&db, municipality, Action::ViewResults).await?;
@@ -89,7 +89,7 @@ pub async fn load_priorities_view(
     if let Some(wave) = &latest {
         let instrument = instruments::load(&db, wave.instrument_id).await?;
         let table = crate::analysis::page_profile(&db, wave, None).await?;
-        let suggestions = crate::domain::priorities::suggest(&table);
+        let suggestions = crate::domain::planning::priorities::suggest(&table);
         let name_of = |id: i64| {
             districts
                 .iter()
@@ -164,14 +164,14 @@ pub async fn allowed_factors(
     db: &crate::storage::Db,
     municipality: i64,
 ) -> Result<Vec<String>, crate::storage::StorageError> {
-    use crate::domain::instrument::ScaleKind;
+    use crate::domain::survey::instrument::ScaleKind;
     let Some(wave) = crate::storage::waves::of_municipality(db, municipality)
         .await?
         .pop()
     else {
         return Ok(Vec::new());
     };
-    let instrument = crate::storage::instruments::load(db, wave.instrument_id).await?;
+    let instrument = crate::storage::survey::instruments::load(db, wave.instrument_id).await?;
     Ok(instrument
         .scales
         .iter()

@@ -82,8 +82,10 @@ pub struct ProfileView {
 }
 
 /// Parses the sex filter of the URL.
-pub fn parse_sex(value: Option<&str>) -> Result<crate::domain::aggregate::SexKey, AppError> {
-    use crate::domain::aggregate::SexKey;
+pub fn parse_sex(
+    value: Option<&str>,
+) -> Result<crate::domain::analysis::aggregate::SexKey, AppError> {
+    use crate::domain::analysis::aggregate::SexKey;
     Ok(match value {
         None | Some("") | Some("all") => SexKey::All,
         Some("female") => SexKey::Female,
@@ -138,8 +140,8 @@ pub fn page_query(grade: Option<u8>, sex: Option<&str>, reference: Option<&str>)
 }
 
 /// The name of a factor kind in the UI.
-pub fn kind_label(language: &str, kind: crate::domain::profile::FactorKind) -> String {
-    use crate::domain::profile::FactorKind;
+pub fn kind_label(language: &str, kind: crate::domain::analysis::profile::FactorKind) -> String {
+    use crate::domain::analysis::profile::FactorKind;
     match kind {
         FactorKind::Risk => de_en(language, "Risikofaktor", "risk factor"),
         FactorKind::Protective => de_en(language, "Schutzfaktor", "protective factor"),
@@ -159,9 +161,9 @@ pub async fn load_profile_view(
 ) -> Result<ProfileView, AppError> {
     use crate::components::charts::{BarKind, BarRow, Highlight};
     use crate::domain::access::Action;
-    use crate::domain::aggregate::GroupKey;
-    use crate::domain::instrument::Domain;
-    use crate::domain::profile::{Concern, FactorKind};
+    use crate::domain::analysis::aggregate::GroupKey;
+    use crate::domain::analysis::profile::{Concern, FactorKind};
+    use crate::domain::survey::instrument::Domain;
     use crate::storage::{geography, waves};
     let db = crate::storage::db()?;
     let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewResults).await?;

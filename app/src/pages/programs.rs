@@ -125,8 +125,8 @@ pub async fn current_priorities(
     district: Option<i64>,
     language: &str,
 ) -> Result<(Vec<String>, String), AppError> {
-    let history = crate::storage::priorities::history(db, municipality).await?;
-    if let Some(decision) = crate::storage::priorities::current(&history)
+    let history = crate::storage::planning::priorities::history(db, municipality).await?;
+    if let Some(decision) = crate::storage::planning::priorities::current(&history)
         .into_iter()
         .find(|d| d.district_id == district)
     {
@@ -144,10 +144,10 @@ pub async fn current_priorities(
     };
     let table = crate::analysis::page_profile(db, &wave, None).await?;
     Ok((
-        crate::domain::priorities::suggest(&table)
+        crate::domain::planning::priorities::suggest(&table)
             .into_iter()
             .filter(|s| district.is_none_or(|d| s.districts.contains(&d)))
-            .take(crate::domain::priorities::MAX_FACTORS)
+            .take(crate::domain::planning::priorities::MAX_FACTORS)
             .map(|s| s.factor_id)
             .collect(),
         de_en(
@@ -171,11 +171,13 @@ async fn factor_labels(
     else {
         return Ok(Default::default());
     };
-    let instrument = crate::storage::instruments::load(db, wave.instrument_id).await?;
-    Ok(crate::domain::report::profile_factors(&instrument)
-        .into_iter()
-        .map(|f| (f.id, f.label.get(language).to_string()))
-        .collect())
+    let instrument = crate::storage::survey::instruments::load(db, wave.instrument_id).await?;
+    Ok(
+        crate::domain::analysis::report::profile_factors(&instrument)
+            .into_iter()
+            .map(|f| (f.id, f.label.get(language).to_string()))
+            .collect(),
+    )
 }
 
 /// The matching page's data.
@@ -188,8 +190,10 @@ pub async fn load_matching_view(
     language: String,
 ) -> Result<MatchingView, AppError> {
     use crate::domain::access::Action;
-    use crate::domain::catalog::Setting;
-    use crate::domain::matching::{GapStatus, MatchQuery, coverage, gap_matrix, rank_programs};
+    use crate::domain::planning::catalog::Setting;
+    use crate::domain::planning::matching::{
+        GapStatus, MatchQuery, coverage, gap_matrix, rank_programs,
+    };
     let db = crate::storage::db()?;
     let (row, principal, csrf_token) = planning_scope(&db, municipality).await?;
     let setting_filter = match setting.as_deref() {
@@ -214,8 +218,8 @@ pub async fn load_matching_view(
         current_priorities(&db, municipality, district_id, &language).await?;
     let labels = factor_labels(&db, municipality, &language).await?;
     let label = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_string());
-    let catalog = crate::storage::programs::catalog(&db).await?;
-    let programs: Vec<crate::domain::catalog::Program> =
+    let catalog = crate::storage::planning::programs::catalog(&db).await?;
+    let programs: Vec<crate::domain::planning::catalog::Program> =
         catalog.iter().map(|(_, p)| p.clone()).collect();
     let ranked = rank_programs(
         &programs,
@@ -225,7 +229,7 @@ pub async fn load_matching_view(
             setting: setting_filter,
         },
     );
-    let settings_text = |p: &crate::domain::catalog::Program| {
+    let settings_text = |p: &crate::domain::planning::catalog::Program| {
         p.settings
             .iter()
             .map(|s| s.label(&language).to_string())
@@ -251,8 +255,8 @@ pub async fn load_matching_view(
             }
         })
         .collect();
-    let entries = crate::storage::programs::entries(&db, municipality).await?;
-    let chosen: Vec<&crate::domain::catalog::Program> = programs
+    let entries = crate::storage::planning::programs::entries(&db, municipality).await?;
+    let chosen: Vec<&crate::domain::planning::catalog::Program> = programs
         .iter()
         .filter(|p| entries.iter().any(|e| e.program_key == p.key))
         .collect();
@@ -281,7 +285,7 @@ pub async fn load_matching_view(
             }
         })
         .collect();
-    let offers = crate::storage::programs::offers(&db, municipality).await?;
+    let offers = crate::storage::planning::programs::offers(&db, municipality).await?;
     let gaps = gap_matrix(&priorities, &offers)
         .into_iter()
         .map(|g| CoverageLine {
@@ -593,11 +597,11 @@ pub async fn load_action_plan_view(
     language: String,
 ) -> Result<ActionPlanView, AppError> {
     use crate::domain::access::Action;
-    use crate::domain::aggregate::{GroupKey, SexKey};
+    use crate::domain::analysis::aggregate::{GroupKey, SexKey};
     let db = crate::storage::db()?;
     let (row, principal, csrf_token) = planning_scope(&db, municipality).await?;
     let whole = de_en(&language, "ganze Kommune", "whole municipality");
-    let entries = crate::storage::programs::entries(&db, municipality)
+    let entries = crate::storage::planning::programs::entries(&db, municipality)
         .await?
         .into_iter()
         .map(|e| EntryLine {
@@ -625,7 +629,7 @@ pub async fn load_action_plan_view(
         .into_iter()
         .map(|(wave, result)| (wave, result.profile.clone()))
         .unzip();
-    let goals = crate::storage::programs::goals(&db, municipality)
+    let goals = crate::storage::planning::programs::goals(&db, municipality)
         .await?
         .into_iter()
         .map(|g| {
@@ -647,11 +651,13 @@ pub async fn load_action_plan_view(
                     });
                     if let Some((percent, kind)) = value {
                         // Protection should rise to the target, risk fall to it.
-                        reached = Some(if kind == crate::domain::profile::FactorKind::Protective {
-                            percent >= g.target_percent
-                        } else {
-                            percent <= g.target_percent
-                        });
+                        reached = Some(
+                            if kind == crate::domain::analysis::profile::FactorKind::Protective {
+                                percent >= g.target_percent
+                            } else {
+                                percent <= g.target_percent
+                            },
+                        );
                     }
                     (
                         wave.name.clone(),
@@ -1018,7 +1024,7 @@ pub struct OutcomeView {
 #[cfg(feature = "ssr")]
 fn change_text(
     language: &str,
-    change: Option<crate::domain::program_outcomes::GroupChange>,
+    change: Option<crate::domain::planning::program_outcomes::GroupChange>,
 ) -> String {
     match change {
         None => "–".to_string(),
@@ -1057,13 +1063,13 @@ pub async fn load_outcome_view(
     language: String,
 ) -> Result<OutcomeView, AppError> {
     use crate::components::charts::TrendPoint;
-    use crate::domain::program_outcomes::{evaluate, pre_post_waves};
+    use crate::domain::planning::program_outcomes::{evaluate, pre_post_waves};
     let db = crate::storage::db()?;
     let (row, _, _) = planning_scope(&db, municipality).await?;
-    let (_, catalog_entry) = crate::storage::programs::program(&db, &program)
+    let (_, catalog_entry) = crate::storage::planning::programs::program(&db, &program)
         .await?
         .ok_or(AppError::NotFound)?;
-    let entries: Vec<_> = crate::storage::programs::entries(&db, municipality)
+    let entries: Vec<_> = crate::storage::planning::programs::entries(&db, municipality)
         .await?
         .into_iter()
         .filter(|e| e.program_key == program)
@@ -1133,7 +1139,7 @@ pub async fn load_outcome_view(
                 .waves
                 .iter()
                 .map(|w| {
-                    let percent = |p: Option<crate::domain::stats::Proportion>| p.and_then(|p| p.estimate()).map(|e| e * 100.0);
+                    let percent = |p: Option<crate::domain::analysis::stats::Proportion>| p.and_then(|p| p.estimate()).map(|e| e * 100.0);
                     TrendPoint {
                         wave_label: w.wave_label.clone(),
                         percent: percent(w.program),
@@ -1305,10 +1311,10 @@ fn OutcomeBody(view: OutcomeView) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn withheld_note(
     language: &str,
-    waves: &[crate::domain::program_outcomes::WaveSplit],
+    waves: &[crate::domain::planning::program_outcomes::WaveSplit],
     pre_post: Option<(usize, usize)>,
 ) -> Option<String> {
-    use crate::domain::program_outcomes::SplitWithheld;
+    use crate::domain::planning::program_outcomes::SplitWithheld;
     let (pre, post) = pre_post?;
     let reasons: Vec<SplitWithheld> = [pre, post]
         .iter()

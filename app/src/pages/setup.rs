@@ -50,7 +50,7 @@ pub struct SetupView {
 #[server(prefix = "/api", endpoint = "setup_view")]
 pub async fn load_setup_view(municipality: i64, language: String) -> Result<SetupView, AppError> {
     use crate::domain::access::Action;
-    use crate::storage::{geography, instruments, waves};
+    use crate::storage::{geography, survey::instruments, waves};
     let db = crate::storage::db()?;
     let (row, _) =
         super::common::scoped_municipality(&db, municipality, Action::ManageSurvey).await?;

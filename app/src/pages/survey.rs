@@ -19,9 +19,9 @@ pub const CODE_COOKIE: &str = "quartier_code";
 #[cfg(feature = "ssr")]
 pub fn code_from_cookies(
     headers: &http::HeaderMap,
-) -> Option<crate::domain::access_code::AccessCode> {
+) -> Option<crate::domain::survey::access_code::AccessCode> {
     crate::auth::cookie_value(headers, CODE_COOKIE)
-        .and_then(|value| crate::domain::access_code::AccessCode::parse(value).ok())
+        .and_then(|value| crate::domain::survey::access_code::AccessCode::parse(value).ok())
 }
 
 /// One answer option.
@@ -73,7 +73,7 @@ pub struct SurveyPageView {
 /// `language`.
 #[server(prefix = "/api", endpoint = "survey_page")]
 pub async fn survey_page(page: usize, language: String) -> Result<SurveyPageView, AppError> {
-    use crate::storage::{access_codes, drafts, geography, instruments};
+    use crate::storage::{geography, survey::access_codes, survey::drafts, survey::instruments};
     let db = crate::storage::db()?;
     let headers: http::HeaderMap = leptos_axum::extract()
         .await

@@ -49,8 +49,8 @@ pub async fn load_trend_view(
 ) -> Result<TrendView, AppError> {
     use crate::components::charts::{TrendPoint, format_points};
     use crate::domain::access::Action;
-    use crate::domain::aggregate::{GroupKey, SexKey};
-    use crate::domain::report::ReportOptions;
+    use crate::domain::analysis::aggregate::{GroupKey, SexKey};
+    use crate::domain::analysis::report::ReportOptions;
     use crate::storage::{geography, waves};
     let db = crate::storage::db()?;
     let (row, _) =
@@ -95,8 +95,8 @@ pub async fn load_trend_view(
     // Charts in profile order (domains, risk before protection, outcomes
     // last), as the latest wave's instrument lists them.
     let order: Vec<String> = match wave_rows.last() {
-        Some(latest) => crate::domain::report::profile_factors(
-            &crate::storage::instruments::load(&db, latest.instrument_id).await?,
+        Some(latest) => crate::domain::analysis::report::profile_factors(
+            &crate::storage::survey::instruments::load(&db, latest.instrument_id).await?,
         )
         .into_iter()
         .map(|f| f.id)

@@ -4,17 +4,16 @@
 //! domain values, and returns domain values. SQL is kept to the subset that
 //! SQLite and PostgreSQL share (`$n` placeholders, no `returning` tricks the
 //! other lacks) so a PostgreSQL backend can follow with its own migration set.
+//!
+//! The folders follow the domain's contexts (`survey/`, `analysis/`,
+//! `planning/`); what every context reads (municipalities, districts,
+//! schools, waves), accounts and the start page's counts sit at the top.
 
-pub mod access_codes;
-pub mod drafts;
+pub mod analysis;
 pub mod geography;
-pub mod instruments;
-pub mod norms;
-pub mod priorities;
-pub mod programs;
-pub mod responses;
-pub mod results;
+pub mod planning;
 pub mod status;
+pub mod survey;
 pub mod users;
 pub mod waves;
 

@@ -1,7 +1,7 @@
 //! Counts for the start page.
 
 use super::{Db, StorageResult};
-use crate::pages::home::{DataStatus, InstrumentSummary};
+use crate::dto::DataStatus;
 
 /// Counts of the main tables and the newest instrument.
 #[tracing::instrument(skip_all)]
@@ -17,7 +17,7 @@ pub async fn data_status(db: &Db) -> StorageResult<DataStatus> {
         )
         .fetch_one(db)
         .await?;
-    let instrument = super::instruments::newest_summary(db).await?;
+    let instrument = super::survey::instruments::newest_summary(db).await?;
     Ok(DataStatus {
         instrument,
         municipalities,
@@ -26,17 +26,4 @@ pub async fn data_status(db: &Db) -> StorageResult<DataStatus> {
         waves,
         responses,
     })
-}
-
-impl InstrumentSummary {
-    /// Builds the summary from a validated instrument.
-    pub fn of(instrument: &crate::domain::instrument::Instrument) -> Self {
-        InstrumentSummary {
-            key: instrument.id.clone(),
-            version: instrument.version.clone(),
-            title_de: instrument.title.get("de").to_string(),
-            title_en: instrument.title.get("en").to_string(),
-            demonstration: instrument.demonstration,
-        }
-    }
 }

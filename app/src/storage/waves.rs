@@ -1,9 +1,9 @@
 //! Survey waves and the classes surveyed in them.
 
 use super::geography::{MunicipalityId, SchoolId};
-use super::instruments::InstrumentId;
+use super::survey::instruments::InstrumentId;
 use super::{Db, StorageError, StorageResult};
-use crate::domain::respondent::Grade;
+use crate::domain::survey::respondent::Grade;
 
 /// Row id of a survey wave.
 pub type WaveId = i64;

@@ -1,0 +1,539 @@
+//! The profile table: a cube of aggregates turned into what a report may
+//! show — small groups suppressed, every shown group compared with its
+//! reference, factors ranked for the board.
+//!
+//! This is the one place that joins aggregation, suppression and the profile
+//! statistics, so the profile page, the CSV export and the benchmark all show
+//! the same figures.
+
+use crate::domain::analysis::aggregate::{Cube, Dimension, GroupKey, SexKey};
+use crate::domain::analysis::profile::{
+    FactorComparison, FactorInput, FactorKind, ProfileOptions, Reference, compare_profile,
+    rank_priorities,
+};
+use crate::domain::analysis::stats::{Interval, Proportion};
+use crate::domain::analysis::suppression::{
+    CellStatus, CubeKey, MinGroupSize, Partition, SuppressionError, partitions_of_cube, suppress,
+};
+use crate::domain::survey::instrument::{Domain, Instrument, LocalizedText};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a factor's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// Externally tagged: stored results are encoded with postcard, which reads
+// neither internally nor adjacently tagged enums.
+#[serde(rename_all = "snake_case")]
+pub enum FactorSource {
+    /// A scale with a cut point (index into `Instrument::scales`).
+    Scale(usize),
+    /// An outcome indicator (index into `Instrument::outcomes`).
+    Outcome(usize),
+}
+
+/// A factor of the profile: a risk or protective scale, an outcome scale, or
+/// an outcome indicator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FactorInfo {
+    /// Scale or outcome id.
+    pub id: String,
+    /// Display name.
+    pub label: LocalizedText,
+    /// Risk, protective or outcome.
+    pub kind: FactorKind,
+    /// CTC domain (scales only).
+    pub domain: Option<Domain>,
+    /// Where the figures come from.
+    pub source: FactorSource,
+}
+
+/// The factors of an instrument in report order: scales with a cut point
+/// (risk, protective, outcome scales) in instrument order, then the outcome
+/// indicators. Scales without a cut point have no "percent" and are left out.
+pub fn profile_factors(instrument: &Instrument) -> Vec<FactorInfo> {
+    let scales = instrument
+        .scales
+        .iter()
+        .enumerate()
+        .filter(|(_, scale)| scale.cut_point.is_some())
+        .map(|(index, scale)| FactorInfo {
+            id: scale.id.clone(),
+            label: scale.label.clone(),
+            kind: FactorKind::from(scale.kind),
+            domain: Some(scale.domain),
+            source: FactorSource::Scale(index),
+        });
+    let outcomes = instrument
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(index, outcome)| FactorInfo {
+            id: outcome.id.clone(),
+            label: outcome.label.clone(),
+            kind: FactorKind::Outcome,
+            domain: None,
+            source: FactorSource::Outcome(index),
+        });
+    scales.chain(outcomes).collect()
+}
+
+pub use crate::domain::analysis::norms::NormTable;
+
+/// Settings of a report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportOptions {
+    /// Groups with fewer valid answers are suppressed (default 15, never
+    /// below 10).
+    pub min_group_size: MinGroupSize,
+    /// Margin, significance level and confidence of the comparisons.
+    pub profile: ProfileOptions,
+    /// Compare with imported norms instead of the city total.
+    pub norms: Option<NormTable>,
+}
+
+/// Versions an aggregate was computed with, recorded with every report so
+/// trends can warn when they differ.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportVersions {
+    /// `<instrument id> <version>`.
+    pub instrument: String,
+    /// Cut-point set id (`<instrument id>-<version>/default` for the
+    /// instrument's own cut points).
+    pub cut_points: String,
+    /// Validity rule set: the rules travel with the instrument version.
+    pub validity_rules: String,
+}
+
+/// The figures of one factor in one group, present only when they may be
+/// shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// Valid answers (pupils with a score for this factor).
+    pub n: u64,
+    /// Pupils at risk / highly protected / with the outcome.
+    pub count: u64,
+    /// `count / n` in percent.
+    pub percent: f64,
+    /// 95 % Wilson interval of `percent`.
+    pub ci_percent: Option<Interval>,
+    /// Mean scale score (scales only).
+    pub mean: Option<f64>,
+    /// Standard deviation of the scale score (scales only).
+    pub sd: Option<f64>,
+    /// Comparison with the reference, when there is one that may be shown.
+    pub comparison: Option<FactorComparison>,
+}
+
+/// One factor in one group.
+///
+/// A withheld cell carries neither figures nor the reason it is withheld:
+/// "fewer than k answers" and "hidden to protect another cell" must look
+/// the same everywhere, or the reason would tell which of two hidden cells
+/// is the small one (docs/statistics.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FactorCell {
+    /// The figures; `None` whenever the cell is withheld, so nothing
+    /// downstream can leak them.
+    pub figures: Option<Figures>,
+}
+
+impl FactorCell {
+    /// Whether the cell's figures may be shown.
+    pub fn is_shown(&self) -> bool {
+        self.figures.is_some()
+    }
+}
+
+/// All factors of one group (a cell of the cube).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupProfile {
+    /// Which group.
+    pub key: GroupKey,
+    /// One entry per factor, in [`ProfileTable::factors`] order.
+    pub factors: Vec<FactorCell>,
+    /// Factor indices in priority order (factors of concern first); only
+    /// factors with a comparison take part.
+    pub priority_order: Vec<usize>,
+}
+
+/// A complete, privacy-safe profile table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileTable {
+    /// Versions used.
+    pub versions: ReportVersions,
+    /// The minimum group size applied.
+    pub min_group_size: u64,
+    /// The breakdown of the cube.
+    pub breakdown: Vec<Dimension>,
+    /// Label of the reference: "city total" or the norm's label.
+    pub reference_label: String,
+    /// The factors, in column order.
+    pub factors: Vec<FactorInfo>,
+    /// One entry per group, the city total first.
+    pub groups: Vec<GroupProfile>,
+    /// Questionnaires read.
+    pub responses_read: u64,
+    /// Questionnaires excluded by validity rules.
+    pub excluded_flagged: u64,
+}
+
+impl ProfileTable {
+    /// The profile of one group, if present.
+    pub fn group(&self, key: &GroupKey) -> Option<&GroupProfile> {
+        self.groups.iter().find(|group| &group.key == key)
+    }
+}
+
+/// The group a group is compared with: the same cell for the whole city.
+pub fn reference_key(key: &GroupKey) -> Option<GroupKey> {
+    if key.district.is_none() && key.school.is_none() {
+        None
+    } else {
+        Some(key.without(Dimension::District).without(Dimension::School))
+    }
+}
+
+/// Builds the profile table of a cube.
+///
+/// Per factor, every figure of a group with fewer than the minimum of valid
+/// answers is suppressed, and so is any figure from which one could be
+/// recomputed along the cube's additive margins (see
+/// `docs/statistics.md`). Suppressed groups are neither compared nor ranked.
+pub fn build_profile_table(
+    instrument: &Instrument,
+    cube: &Cube,
+    cut_point_set: &str,
+    options: &ReportOptions,
+) -> Result<ProfileTable, SuppressionError> {
+    let factors = profile_factors(instrument);
+    let keys: Vec<GroupKey> = cube.cells().keys().cloned().collect();
+    let cells: Vec<_> = cube.cells().values().collect();
+    let (partitions, remainders) = additive_partitions(cube, &keys);
+
+    // Suppression status per factor and cell.
+    let mut status: Vec<Vec<CellStatus>> = Vec::with_capacity(factors.len());
+    for factor in &factors {
+        let mut cells_n: Vec<u64> = cells
+            .iter()
+            .map(|cell| factor_proportion(cell, factor.source).n)
+            .collect();
+        for remainder in &remainders {
+            let parent = factor_proportion(cells[remainder.parent], factor.source).n;
+            let children: u64 = remainder
+                .children
+                .iter()
+                .map(|&child| factor_proportion(cells[child], factor.source).n)
+                .sum();
+            cells_n.push(parent.saturating_sub(children));
+        }
+        let mut result = suppress(&cells_n, &partitions, options.min_group_size)?;
+        result.truncate(keys.len());
+        status.push(result);
+    }
+
+    let index_of: BTreeMap<&GroupKey, usize> =
+        keys.iter().enumerate().map(|(i, key)| (key, i)).collect();
+    let mut groups = Vec::with_capacity(keys.len());
+    for (cell_index, key) in keys.iter().enumerate() {
+        let reference_index = reference_key(key).and_then(|r| index_of.get(&r).copied());
+        let grade = key.grade;
+        // Comparisons only for shown groups with a shown (or imported)
+        // reference; one call per group = one multiple-testing family.
+        let mut inputs = Vec::new();
+        let mut input_factor = Vec::new();
+        for (factor_index, factor) in factors.iter().enumerate() {
+            if !status[factor_index][cell_index].is_shown() {
+                continue;
+            }
+            let group = factor_proportion(cells[cell_index], factor.source);
+            let reference = match (&options.norms, reference_index) {
+                (Some(norms), _) => norms.get(&factor.id, grade).map(|percent| Reference::Norm {
+                    percent,
+                    label: norms.label.clone(),
+                }),
+                (None, Some(r)) if status[factor_index][r].is_shown() => {
+                    Reference::rest_of(factor_proportion(cells[r], factor.source), group)
+                }
+                _ => None,
+            };
+            if let Some(reference) = reference {
+                inputs.push(FactorInput {
+                    factor_id: factor.id.clone(),
+                    kind: factor.kind,
+                    group,
+                    reference,
+                });
+                input_factor.push(factor_index);
+            }
+        }
+        let comparisons = compare_profile(&inputs, &options.profile);
+        let priority_order = rank_priorities(&comparisons)
+            .into_iter()
+            .filter_map(|i| input_factor.get(i).copied())
+            .collect();
+        let mut comparison_of: BTreeMap<usize, FactorComparison> =
+            input_factor.iter().copied().zip(comparisons).collect();
+
+        let factor_cells = factors
+            .iter()
+            .enumerate()
+            .map(|(factor_index, factor)| {
+                let cell_status = status[factor_index][cell_index];
+                let figures = cell_status.is_shown().then(|| {
+                    let cell = cells[cell_index];
+                    let proportion = factor_proportion(cell, factor.source);
+                    let (mean, sd) = match factor.source {
+                        FactorSource::Scale(i) => cell
+                            .scale(i)
+                            .map_or((None, None), |s| (s.moments.mean(), s.moments.sample_sd())),
+                        FactorSource::Outcome(_) => (None, None),
+                    };
+                    Figures {
+                        n: proportion.n,
+                        count: proportion.count,
+                        percent: proportion.estimate().map_or(0.0, |p| 100.0 * p),
+                        ci_percent: proportion.wilson_interval(options.profile.confidence).map(
+                            |ci| Interval {
+                                lower: 100.0 * ci.lower,
+                                upper: 100.0 * ci.upper,
+                            },
+                        ),
+                        mean,
+                        sd,
+                        comparison: comparison_of.remove(&factor_index),
+                    }
+                });
+                FactorCell {
+                    figures: figures.filter(|f| f.n > 0),
+                }
+            })
+            .collect();
+        groups.push(GroupProfile {
+            key: *key,
+            factors: factor_cells,
+            priority_order,
+        });
+    }
+
+    Ok(ProfileTable {
+        versions: ReportVersions {
+            instrument: format!("{} {}", instrument.id, instrument.version),
+            cut_points: cut_point_set.to_string(),
+            validity_rules: format!("{} {}", instrument.id, instrument.version),
+        },
+        min_group_size: options.min_group_size.get(),
+        breakdown: cube.breakdown().to_vec(),
+        reference_label: options
+            .norms
+            .as_ref()
+            .map_or_else(|| "city_total".to_string(), |n| n.label.clone()),
+        factors,
+        groups,
+        responses_read: cube.responses_read(),
+        excluded_flagged: cube.excluded_flagged(),
+    })
+}
+
+/// The default cut-point set id of an instrument.
+pub fn default_cut_point_set(instrument: &Instrument) -> String {
+    format!("{}-{}/default", instrument.id, instrument.version)
+}
+
+fn factor_proportion(
+    cell: &crate::domain::analysis::aggregate::Cell,
+    source: FactorSource,
+) -> Proportion {
+    match source {
+        FactorSource::Scale(i) => cell
+            .scale(i)
+            .map_or(Proportion { count: 0, n: 0 }, |s| s.flagged_proportion()),
+        FactorSource::Outcome(i) => cell
+            .outcome(i)
+            .map_or(Proportion { count: 0, n: 0 }, |o| o.proportion()),
+    }
+}
+
+/// The additive relations of the cube for suppression, plus the relations
+/// whose children do not cover the parent (pupils without a school in a
+/// school breakdown). Those get a hidden remainder cell, appended after the
+/// real cells in the returned order, so the remainder is protected like any
+/// other group.
+fn additive_partitions(cube: &Cube, keys: &[GroupKey]) -> (Vec<Partition>, Vec<Partition>) {
+    let cube_keys: Vec<CubeKey> = keys
+        .iter()
+        .map(|key| cube_key(key, cube.breakdown()))
+        .collect();
+    let mut partitions = partitions_of_cube(&cube_keys);
+    let cells: Vec<_> = cube.cells().values().collect();
+    let mut remainders = Vec::new();
+    for partition in &mut partitions {
+        let parent = cells[partition.parent].respondents;
+        let children: u64 = partition
+            .children
+            .iter()
+            .map(|&c| cells[c].respondents)
+            .sum();
+        if children < parent {
+            remainders.push(partition.clone());
+            partition.children.push(keys.len() + remainders.len() - 1);
+        }
+    }
+    (partitions, remainders)
+}
+
+fn cube_key(key: &GroupKey, breakdown: &[Dimension]) -> CubeKey {
+    CubeKey(
+        breakdown
+            .iter()
+            .map(|dimension| match dimension {
+                Dimension::District => key.district.map(|d| d as u64),
+                Dimension::School => key.school.map(|s| s as u64),
+                Dimension::Grade => key.grade.map(u64::from),
+                Dimension::Sex => match key.sex {
+                    SexKey::All => None,
+                    SexKey::NoAnswer => Some(0),
+                    SexKey::Female => Some(1),
+                    SexKey::Male => Some(2),
+                    SexKey::Diverse => Some(3),
+                },
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::analysis::aggregate::{AggregateOptions, Respondent, aggregate};
+
+    const INSTRUMENT: &str = r#"
+[instrument]
+id = "t"
+version = "1"
+title = { de = "T", en = "T" }
+languages = ["de", "en"]
+
+[[response_sets]]
+id = "yesno"
+options = [
+  { value = 1, label = { de = "nein", en = "no" } },
+  { value = 2, label = { de = "ja", en = "yes" } },
+]
+
+[[pages]]
+id = "p"
+title = { de = "P", en = "P" }
+[[pages.items]]
+code = "R1"
+text = { de = "x", en = "x" }
+response_set = "yesno"
+
+[[scales]]
+id = "risk"
+kind = "risk"
+domain = "family"
+label = { de = "R", en = "R" }
+items = ["R1"]
+cut_point = 2
+"#;
+
+    /// `(district, pupils, flagged)`; flagged pupils answer "yes" (byte 2).
+    fn answers(groups: &[(i64, usize, usize)]) -> Vec<(i64, Vec<u8>)> {
+        groups
+            .iter()
+            .flat_map(|&(district, pupils, flagged)| {
+                (0..pupils).map(move |i| (district, vec![if i < flagged { 2 } else { 1 }]))
+            })
+            .collect()
+    }
+
+    fn table(groups: &[(i64, usize, usize)], breakdown: &[Dimension]) -> ProfileTable {
+        let instrument = Instrument::from_toml_str(INSTRUMENT, "t.toml").expect("valid");
+        let data = answers(groups);
+        let cube = aggregate(
+            &instrument,
+            data.iter().map(|(district, answers)| Respondent {
+                district: *district,
+                school: None,
+                grade: 8,
+                sex: None,
+                answers,
+                valid: true,
+            }),
+            breakdown,
+            AggregateOptions::default(),
+        );
+        build_profile_table(&instrument, &cube, "t-1/default", &ReportOptions::default())
+            .expect("additive cube")
+    }
+
+    fn district(table: &ProfileTable, id: i64) -> &FactorCell {
+        let key = GroupKey {
+            district: Some(id),
+            ..GroupKey::TOTAL
+        };
+        &table.group(&key).expect("group present").factors[0]
+    }
+
+    #[test]
+    fn a_small_district_and_one_partner_are_suppressed_without_figures() {
+        let table = table(
+            &[(1, 50, 30), (2, 40, 10), (3, 5, 2)],
+            &[Dimension::District],
+        );
+        let small = district(&table, 3);
+        assert!(small.figures.is_none());
+        // The smaller shown district hides too, or city total minus the
+        // others would give the small district away; and it looks exactly
+        // like the small one, so the table does not say which is small.
+        let partner = district(&table, 2);
+        assert_eq!(partner, small);
+        assert!(district(&table, 1).is_shown());
+        let total = &table.group(&GroupKey::TOTAL).expect("total").factors[0];
+        assert_eq!(
+            total.figures.as_ref().map(|f| (f.n, f.count)),
+            Some((95, 42))
+        );
+    }
+
+    #[test]
+    fn a_district_is_tested_against_the_rest_of_the_city() {
+        let table = table(
+            &[(1, 50, 30), (2, 40, 10), (3, 5, 2)],
+            &[Dimension::District],
+        );
+        let figures = district(&table, 1).figures.clone().expect("shown");
+        assert_eq!((figures.n, figures.count), (50, 30));
+        let comparison = figures.comparison.expect("compared with the city");
+        // python3 -c "from statsmodels.stats.proportion import proportions_ztest;
+        //   print(proportions_ztest([30,12],[50,45]))"
+        // -> (3.266398947534796, 0.0010892467591785205)
+        approx::assert_relative_eq!(comparison.z.expect("z"), 3.266398947534796, epsilon = 1e-9);
+        approx::assert_relative_eq!(
+            comparison.p_value.expect("p"),
+            0.0010892467591785205,
+            max_relative = 1e-8
+        );
+        // Displayed reference = city total 42/95; 60 % vs 44.2 % is elevated.
+        approx::assert_relative_eq!(
+            comparison.reference_percent.expect("reference"),
+            100.0 * 42.0 / 95.0,
+            epsilon = 1e-9
+        );
+        assert!(comparison.of_concern);
+        assert_eq!(
+            table
+                .group(&GroupKey::TOTAL)
+                .map(|g| g.priority_order.len()),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn records_the_versions_it_used() {
+        let table = table(&[(1, 20, 5)], &[Dimension::District]);
+        assert_eq!(table.versions.instrument, "t 1");
+        assert_eq!(table.versions.cut_points, "t-1/default");
+        assert_eq!(table.min_group_size, 15);
+    }
+}

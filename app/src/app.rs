@@ -9,7 +9,9 @@ use crate::pages::municipalities::MunicipalitiesPage;
 use crate::pages::norms::NormsPage;
 use crate::pages::priorities::PrioritiesPage;
 use crate::pages::profile::ProfilePage;
-use crate::pages::programs::{ActionPlanPage, MatchingPage, OutcomePage};
+use crate::pages::programs::{
+    action_plan::ActionPlanPage, matching::MatchingPage, outcomes::OutcomePage,
+};
 use crate::pages::setup::SetupPage;
 use crate::pages::survey::{SurveyDone, SurveyQuestions, SurveyStart};
 use crate::pages::trends::TrendPage;

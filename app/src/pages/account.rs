@@ -1,7 +1,7 @@
 //! Sign-in page, the header's account menu, and the overview of what the
 //! signed-in user may open.
 
-use super::common::{ErrorNotice, de_en, language_code};
+use super::common::{ResultsPage, de_en, language_code};
 use crate::domain::access::Role;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -208,19 +208,11 @@ pub async fn load_overview() -> Result<Overview, AppError> {
 pub fn OverviewPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(move || i18n.get_locale(), |_| load_overview());
-    view! {
-        <section class="page">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(overview) => view! { <OverviewBody overview language /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    let body = move |overview| {
+        let language = language_code(i18n.get_locale_untracked());
+        view! { <OverviewBody overview language /> }
+    };
+    view! { <ResultsPage class="page" data body /> }
 }
 
 #[component]

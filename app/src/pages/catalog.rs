@@ -1,7 +1,7 @@
 //! `/katalog`: the program catalog for everyone who plans, with a form for
 //! admins to add or change one program (the CSV import is the bulk path).
 
-use super::common::{ErrorNotice, de_en, language_code};
+use super::common::{ResultsPage, de_en, language_code};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -74,17 +74,7 @@ pub fn CatalogPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(move || language_code(i18n.get_locale()), load_catalog_view);
     view! {
-        <section class="page catalog">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <CatalogBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page catalog" data body=|view| view! { <CatalogBody view /> } />
     }
 }
 

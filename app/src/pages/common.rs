@@ -1,6 +1,6 @@
-//! Pieces every signed-in page uses: the error notice, the language of the
-//! request, short bilingual texts, and (server only) loading a wave with
-//! its access scope.
+//! Pieces every signed-in page uses: the results-page frame, the error
+//! notice, the language of the request, short bilingual texts, and (server
+//! only) loading a wave with its access scope.
 
 use crate::error::AppError;
 use crate::i18n::*;
@@ -113,6 +113,44 @@ pub fn ErrorNotice(error: AppError, language: String) -> impl IntoView {
                 <p><a class="button" href="/anmelden">{de_en(&language, "Zur Anmeldung", "Sign in")}</a></p>
             })}
         </div>
+    }
+}
+
+/// The frame of every results page: a `<section>` that shows "loading"
+/// while `data` loads, then `body` with the loaded view, or the
+/// [`ErrorNotice`] (which also sets the HTTP status) if loading failed.
+///
+/// One place for this keeps the pages' loading and error behaviour the
+/// same: the Suspense resolves on the server (async rendering), so the
+/// page works without JavaScript and a refused or unpublished result gets
+/// its status code.
+#[component]
+pub fn ResultsPage<T, B, V>(
+    /// The section's classes, e.g. `page profile`.
+    class: &'static str,
+    /// The page's view, loaded by its server function.
+    data: Resource<Result<T, AppError>>,
+    /// Renders the loaded view.
+    body: B,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    B: Fn(T) -> V + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let i18n = use_i18n();
+    view! {
+        <section class=class>
+            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
+                {move || Suspend::new(async move {
+                    let language = language_code(i18n.get_locale_untracked());
+                    match data.await {
+                        Ok(view) => body(view).into_any(),
+                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 

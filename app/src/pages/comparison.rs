@@ -3,7 +3,7 @@
 //! sortable by any factor, with the numbers as a table.
 
 use super::common::{
-    ErrorNotice, ReferenceChoice, ReferenceSelect, ReferenceSource, de_en, language_code,
+    ReferenceChoice, ReferenceSelect, ReferenceSource, ResultsPage, de_en, language_code,
     number_text,
 };
 use crate::components::charts::{HeatMap, HeatMapData};
@@ -227,17 +227,7 @@ pub fn ComparisonPage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page comparison">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <ComparisonBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page comparison" data body=|view| view! { <ComparisonBody view /> } />
     }
 }
 

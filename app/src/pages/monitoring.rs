@@ -1,7 +1,7 @@
 //! `/teilnahme/{wave}` (participation, for coordinators and school
 //! contacts) and `/qualitaet/{wave}` (data quality, for coordinators).
 
-use super::common::{ErrorNotice, de_en, language_code, percent_text};
+use super::common::{ResultsPage, de_en, language_code, percent_text};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -185,17 +185,7 @@ pub fn ParticipationPage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page participation">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <ParticipationBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page participation" data body=|view| view! { <ParticipationBody view /> } />
     }
 }
 
@@ -444,17 +434,7 @@ pub fn QualityPage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page quality">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <QualityBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page quality" data body=|view| view! { <QualityBody view /> } />
     }
 }
 

@@ -4,7 +4,7 @@
 //! values or against the pooled other cities.
 
 use super::common::{
-    ErrorNotice, ReferenceChoice, ReferenceSelect, ReferenceSource, de_en, language_code,
+    ReferenceChoice, ReferenceSelect, ReferenceSource, ResultsPage, de_en, language_code,
 };
 use super::comparison::HeatTable;
 use crate::components::charts::{HeatMap, HeatMapData};
@@ -193,17 +193,7 @@ pub fn MunicipalitiesPage() -> impl IntoView {
         |(grade, reference, language)| load_municipality_comparison(grade, reference, language),
     );
     view! {
-        <section class="page comparison">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <MunicipalitiesBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page comparison" data body=|view| view! { <MunicipalitiesBody view /> } />
     }
 }
 

@@ -2,7 +2,7 @@
 //! surveys) with their sources, for everyone who reads results; admins
 //! import, replace and delete sets here (or with `server norms`).
 
-use super::common::{ErrorNotice, de_en, language_code};
+use super::common::{ResultsPage, de_en, language_code};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -85,17 +85,7 @@ pub fn NormsPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(move || language_code(i18n.get_locale()), load_norms_view);
     view! {
-        <section class="page norms">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <NormsBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page norms" data body=|view| view! { <NormsBody view /> } />
     }
 }
 

@@ -3,7 +3,7 @@
 //! date; the page suggests the factors of concern of the latest wave, and
 //! keeps the history.
 
-use super::common::{ErrorNotice, de_en, language_code};
+use super::common::{ResultsPage, de_en, language_code};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -202,17 +202,7 @@ pub fn PrioritiesPage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page priorities">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <PrioritiesBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page priorities" data body=|view| view! { <PrioritiesBody view /> } />
     }
 }
 

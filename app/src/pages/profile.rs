@@ -3,7 +3,7 @@
 //! per CTC domain, outcomes, and the same numbers as a table.
 
 use super::common::{
-    ErrorNotice, ReferenceChoice, ReferenceSelect, ReferenceSource, de_en, language_code,
+    ReferenceChoice, ReferenceSelect, ReferenceSource, ResultsPage, de_en, language_code,
     number_text, percent_text,
 };
 use crate::components::charts::{BarChart, BarChartData};
@@ -414,17 +414,7 @@ pub fn ProfilePage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page profile">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <ProfileBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page profile" data body=|view| view! { <ProfileBody view /> } />
     }
 }
 

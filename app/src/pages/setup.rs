@@ -3,7 +3,7 @@
 //! the CLI (`server school add`, `wave create`, `class add`). Code sheets
 //! are printed from the participation page of a wave.
 
-use super::common::{ErrorNotice, de_en, language_code};
+use super::common::{ResultsPage, de_en, language_code};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -133,17 +133,7 @@ pub fn SetupPage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page setup">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <SetupBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page setup" data body=|view| view! { <SetupBody view /> } />
     }
 }
 

@@ -2,7 +2,7 @@
 //! city) over the municipality's waves, as small multiples with intervals;
 //! significant changes since the previous wave are marked.
 
-use super::common::{ErrorNotice, de_en, language_code};
+use super::common::{ResultsPage, de_en, language_code};
 use crate::components::charts::{TrendChart, TrendChartData};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -220,17 +220,7 @@ pub fn TrendPage() -> impl IntoView {
         },
     );
     view! {
-        <section class="page trends">
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, status_loading)}</p> }>
-                {move || Suspend::new(async move {
-                    let language = language_code(i18n.get_locale_untracked());
-                    match data.await {
-                        Ok(view) => view! { <TrendBody view /> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error language /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <ResultsPage class="page trends" data body=|view| view! { <TrendBody view /> } />
     }
 }
 

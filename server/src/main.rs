@@ -1,18 +1,12 @@
 //! `server`: Quartier's single binary. Serves the web app and carries the
 //! command line tools that municipal IT uses for set-up and data exchange.
+//!
+//! `main` is the one place that knows both sides: it dispatches a parsed
+//! [`cli::Command`] to its handler in `cli/`, or to `web::serve`.
 
-mod accounts;
 mod cli;
-mod codesheet;
-mod demo;
-mod downloads;
-mod norms;
-mod planning;
-mod responses_csv;
-mod results;
-mod setup;
-mod setup_web;
-mod survey;
+mod config;
+mod tables;
 mod web;
 
 use clap::Parser;
@@ -42,45 +36,65 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database {} is up to date", cli.database);
             Ok(())
         }
-        Command::Demo(args) => demo::load(&db, &args).await,
+        Command::Demo(args) => cli::demo::load(&db, &args).await,
         Command::ImportInstrument { file } => cli::import_instrument(&db, &file).await,
-        Command::User(accounts::UserCommand::Add(args)) => accounts::user_add(&db, &args).await,
-        Command::User(accounts::UserCommand::Reset(args)) => accounts::user_reset(&db, &args).await,
-        Command::Municipality(cli::MunicipalityCommand::Add(args)) => {
-            setup::municipality_add(&db, &args).await
+        Command::User(cli::accounts::UserCommand::Add(args)) => {
+            cli::accounts::user_add(&db, &args).await
         }
-        Command::District(cli::DistrictCommand::Add(args)) => setup::district_add(&db, &args).await,
-        Command::School(cli::SchoolCommand::Add(args)) => setup::school_add(&db, &args).await,
-        Command::Wave(cli::WaveCommand::Create(args)) => setup::wave_create(&db, &args).await,
-        Command::Wave(cli::WaveCommand::Close { wave }) => results::close(&db, &wave).await,
-        Command::Results(results::ResultsCommand::Rebuild { wave }) => {
-            results::rebuild(&db, wave.as_deref()).await
+        Command::User(cli::accounts::UserCommand::Reset(args)) => {
+            cli::accounts::user_reset(&db, &args).await
         }
-        Command::Class(cli::ClassCommand::Add(args)) => setup::class_add(&db, &args).await,
-        Command::Codes(cli::CodesCommand::Generate(args)) => {
-            setup::codes_generate(&db, &args).await
+        Command::Municipality(cli::setup::MunicipalityCommand::Add(args)) => {
+            cli::setup::municipality_add(&db, &args).await
         }
-        Command::Participation(args) => setup::participation(&db, &args).await,
-        Command::ExportProfile(args) => cli::export_profile(&db, &args).await,
+        Command::District(cli::setup::DistrictCommand::Add(args)) => {
+            cli::setup::district_add(&db, &args).await
+        }
+        Command::School(cli::setup::SchoolCommand::Add(args)) => {
+            cli::setup::school_add(&db, &args).await
+        }
+        Command::Wave(cli::setup::WaveCommand::Create(args)) => {
+            cli::setup::wave_create(&db, &args).await
+        }
+        Command::Wave(cli::setup::WaveCommand::Close { wave }) => {
+            cli::results::close(&db, &wave).await
+        }
+        Command::Results(cli::results::ResultsCommand::Rebuild { wave }) => {
+            cli::results::rebuild(&db, wave.as_deref()).await
+        }
+        Command::Class(cli::setup::ClassCommand::Add(args)) => {
+            cli::setup::class_add(&db, &args).await
+        }
+        Command::Codes(cli::setup::CodesCommand::Generate(args)) => {
+            cli::setup::codes_generate(&db, &args).await
+        }
+        Command::Participation(args) => cli::setup::participation(&db, &args).await,
+        Command::ExportProfile(args) => cli::exports::export_profile(&db, &args).await,
         Command::ExportTrend {
             municipality,
             by,
             min_group_size,
             language,
-        } => cli::export_trend(&db, &municipality, &by, min_group_size, &language).await,
-        Command::ExportQuality { wave } => cli::export_quality(&db, &wave).await,
-        Command::Norms(norms::NormsCommand::Import(args)) => norms::import(&db, &args).await,
-        Command::Norms(norms::NormsCommand::List) => norms::list(&db).await,
-        Command::Norms(norms::NormsCommand::Export { key, output }) => {
-            norms::export(&db, &key, output.as_ref()).await
+        } => cli::exports::export_trend(&db, &municipality, &by, min_group_size, &language).await,
+        Command::ExportQuality { wave } => cli::exports::export_quality(&db, &wave).await,
+        Command::Norms(cli::norms::NormsCommand::Import(args)) => {
+            cli::norms::import(&db, &args).await
         }
-        Command::Norms(norms::NormsCommand::Delete { key }) => norms::delete(&db, &key).await,
-        Command::ImportPrograms { file } => planning::import_programs(&db, &file).await,
-        Command::ExportPrograms { output } => planning::export_programs(&db, output.as_ref()).await,
-        Command::ImportResponses(args) => responses_csv::import(&db, &args).await,
-        Command::ExportResponses(args) => responses_csv::export(&db, &args).await,
+        Command::Norms(cli::norms::NormsCommand::List) => cli::norms::list(&db).await,
+        Command::Norms(cli::norms::NormsCommand::Export { key, output }) => {
+            cli::norms::export(&db, &key, output.as_ref()).await
+        }
+        Command::Norms(cli::norms::NormsCommand::Delete { key }) => {
+            cli::norms::delete(&db, &key).await
+        }
+        Command::ImportPrograms { file } => cli::programs::import_programs(&db, &file).await,
+        Command::ExportPrograms { output } => {
+            cli::programs::export_programs(&db, output.as_ref()).await
+        }
+        Command::ImportResponses(args) => cli::responses::import(&db, &args).await,
+        Command::ExportResponses(args) => cli::responses::export(&db, &args).await,
         Command::Calibrate { wave, outcome } => {
-            cli::calibrate(&db, &wave, outcome.as_deref()).await
+            cli::exports::calibrate(&db, &wave, outcome.as_deref()).await
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The pupil questionnaire: code entry, one page per block, thank-you page.
 //!
 //! Every page is a plain HTML form that posts to the server (handlers in
-//! `server/src/survey.rs`) and is answered with a redirect, so it works on
+//! `server/src/web/survey.rs`) and is answered with a redirect, so it works on
 //! old tablets without JavaScript. The code travels in an HttpOnly cookie
 //! limited to `/befragung` and is deleted when the questionnaire is
 //! finished.

@@ -199,7 +199,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 // ---- synthetic responses -----------------------------------------------------
 
-/// The demo city's districts (server/src/demo.rs), so that the demo's
+/// The demo city's districts (server/src/cli/demo.rs), so that the demo's
 /// schools and accounts fit; further districts are numbered.
 const DEMO_DISTRICTS: [(&str, &str); 10] = [
     ("ALT", "Altstadt"),

@@ -7,17 +7,290 @@
 //! reports the existing row and changes nothing, so a set-up script can be
 //! re-run; the same name with different details is refused.
 
-use crate::cli::{
-    ClassAddArgs, CodesGenerateArgs, DistrictAddArgs, DistrictRuleArg, MunicipalityAddArgs,
-    ParticipationArgs, SchoolAddArgs, WaveCreateArgs,
-};
-use anyhow::{Context, anyhow, bail};
+use anyhow::Context;
+use anyhow::anyhow;
+use anyhow::bail;
 use app::domain::survey::respondent::Grade;
-use app::storage::geography::{self, MunicipalityRow, SchoolRow};
-use app::storage::waves::{self, DistrictRule, WaveRow};
-use app::storage::{Db, StorageError, survey::access_codes, survey::instruments};
+use app::storage::Db;
+use app::storage::StorageError;
+use app::storage::geography;
+use app::storage::geography::MunicipalityRow;
+use app::storage::geography::SchoolRow;
+use app::storage::survey::access_codes;
+use app::storage::survey::instruments;
+use app::storage::waves;
+use app::storage::waves::DistrictRule;
+use app::storage::waves::WaveRow;
+use clap::Args;
+use clap::Subcommand;
 use std::io::Write;
 use std::path::Path;
+use std::path::PathBuf;
+
+/// `municipality` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum MunicipalityCommand {
+    /// Add a municipality (Kommune), the top of the geography.
+    ///
+    /// Districts, schools and survey waves belong to a municipality. Running
+    /// the same command again changes nothing, so set-up scripts can be
+    /// re-run. An existing municipality with another region is refused.
+    ///
+    /// Example:
+    ///
+    ///     server municipality add --name "Dortmund" --region "Ruhrgebiet"
+    #[command(verbatim_doc_comment)]
+    Add(MunicipalityAddArgs),
+}
+
+/// Arguments of `municipality add`.
+#[derive(Debug, Args)]
+pub struct MunicipalityAddArgs {
+    /// Name of the municipality, unique, e.g. "Dortmund".
+    #[arg(long)]
+    pub name: String,
+    /// Region (e.g. Landkreis or Regierungsbezirk) it belongs to; created if
+    /// missing.
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+/// `district` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum DistrictCommand {
+    /// Add a district (Stadtteil) to a municipality.
+    ///
+    /// Profiles are reported per district, and each school lies in one. The
+    /// code is short and stable: it appears in CSV files and links, so
+    /// use letters, digits, - and _ only. Running the same command again
+    /// changes nothing; a code or name already used for another district is
+    /// refused.
+    ///
+    /// Example:
+    ///
+    ///     server district add --municipality "Dortmund" --code NORD --name "Nordstadt"
+    #[command(verbatim_doc_comment)]
+    Add(DistrictAddArgs),
+}
+
+/// Arguments of `district add`.
+#[derive(Debug, Args)]
+pub struct DistrictAddArgs {
+    /// The municipality's exact name.
+    #[arg(long)]
+    pub municipality: String,
+    /// Short stable code, unique in the municipality, e.g. NORD.
+    #[arg(long)]
+    pub code: String,
+    /// Display name, unique in the municipality, e.g. "Nordstadt".
+    #[arg(long)]
+    pub name: String,
+}
+
+/// `school` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Add a school to the district it is located in.
+    ///
+    /// Other commands find the school by its exact name (or its id, which
+    /// this command prints). Running the same command again changes nothing.
+    ///
+    /// Example:
+    ///
+    ///     server school add --municipality "Dortmund" --district NORD \
+    ///         --name "Gesamtschule Nordstadt" --type Gesamtschule
+    #[command(verbatim_doc_comment)]
+    Add(SchoolAddArgs),
+}
+
+/// Arguments of `school add`.
+#[derive(Debug, Args)]
+pub struct SchoolAddArgs {
+    /// The municipality's exact name.
+    #[arg(long)]
+    pub municipality: String,
+    /// Code of the district the school is located in, e.g. NORD.
+    #[arg(long)]
+    pub district: String,
+    /// Name of the school, unique in its district.
+    #[arg(long)]
+    pub name: String,
+    /// School type, e.g. Gymnasium, Gesamtschule, Realschule, Hauptschule,
+    /// Förderschule.
+    #[arg(long = "type")]
+    pub school_type: Option<String>,
+}
+
+/// `wave` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum WaveCommand {
+    /// Create a survey wave and print its id.
+    ///
+    /// A wave says which municipality surveys which grades with which
+    /// questionnaire (instrument) between which dates. Other commands take
+    /// the wave's id or its exact name.
+    ///
+    /// Import the instrument first (`server import-instrument FILE`); name it
+    /// as KEY@VERSION as printed by the import, or by its id. Dates are ISO
+    /// dates (YYYY-MM-DD); the survey is open from --opens to --closes, both
+    /// days included. Running the same command again changes nothing; a wave
+    /// of the same name with other settings is refused.
+    ///
+    /// Example:
+    ///
+    ///     server wave create --municipality "Dortmund" --name "Frühjahr 2026" \
+    ///         --instrument ctc-demo@2026.1 --opens 2026-03-02 --closes 2026-04-24 \
+    ///         --grades 6,8,10
+    #[command(verbatim_doc_comment)]
+    Create(WaveCreateArgs),
+    /// Close a wave before its last day: pupils can no longer answer, and
+    /// the wave's results are published (they are published only for closed
+    /// waves). Closing a closed wave changes nothing.
+    ///
+    /// Example:
+    ///
+    ///     server wave close --wave "Frühjahr 2026"
+    #[command(verbatim_doc_comment)]
+    Close {
+        /// The wave: its id or its exact name.
+        #[arg(long)]
+        wave: String,
+    },
+}
+
+/// Which district a questionnaire counts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DistrictRuleArg {
+    /// The district the pupil lives in, where the pupil gave it; otherwise
+    /// the school's district.
+    HomeElseSchool,
+    /// Always the district the school is located in.
+    School,
+}
+
+/// Arguments of `wave create`.
+#[derive(Debug, Args)]
+pub struct WaveCreateArgs {
+    /// The municipality's exact name.
+    #[arg(long)]
+    pub municipality: String,
+    /// Name of the wave, unique in the municipality, e.g. "Frühjahr 2026".
+    #[arg(long)]
+    pub name: String,
+    /// The questionnaire: KEY@VERSION, e.g. ctc-demo@2026.1, or its id.
+    #[arg(long)]
+    pub instrument: String,
+    /// First day of the survey, YYYY-MM-DD, e.g. 2026-03-02.
+    #[arg(long)]
+    pub opens: String,
+    /// Last day of the survey, YYYY-MM-DD, on or after --opens.
+    #[arg(long)]
+    pub closes: String,
+    /// Surveyed grades (Jahrgangsstufen 1 to 13), comma-separated, e.g.
+    /// 6,8,10.
+    #[arg(long)]
+    pub grades: String,
+    /// Which district a questionnaire counts for in the profiles.
+    #[arg(long, value_enum, default_value_t = DistrictRuleArg::HomeElseSchool)]
+    pub district_rule: DistrictRuleArg,
+}
+
+/// `class` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Register a class of a school for a wave.
+    ///
+    /// The number of pupils enrolled sets the number of access codes and is
+    /// the base of the participation rate. The grade must be one of the
+    /// wave's grades. Running the same command again changes nothing.
+    ///
+    /// Example:
+    ///
+    ///     server class add --wave "Frühjahr 2026" --school "Gesamtschule Nordstadt" \
+    ///         --name 8a --grade 8 --pupils 25
+    #[command(verbatim_doc_comment)]
+    Add(ClassAddArgs),
+}
+
+/// Arguments of `class add`.
+#[derive(Debug, Args)]
+pub struct ClassAddArgs {
+    /// The wave: its id or its exact name.
+    #[arg(long)]
+    pub wave: String,
+    /// The school: its exact name or its id.
+    #[arg(long)]
+    pub school: String,
+    /// Name of the class, unique in the school for this wave, e.g. 8a.
+    #[arg(long)]
+    pub name: String,
+    /// Grade of the class (1 to 13), one of the wave's grades.
+    #[arg(long)]
+    pub grade: String,
+    /// Pupils enrolled in the class (1 to 1000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub pupils: u32,
+}
+
+/// `codes` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum CodesCommand {
+    /// Generate a class's one-time access codes and print them once, as CSV.
+    ///
+    /// The CSV has the columns school, class, code (e.g. K7M-4QX-9TB). One
+    /// code per pupil enrolled plus --spares (for lost codes and new
+    /// pupils). Each pupil gets one code; the codes say nothing about who
+    /// received them. Quartier stores only a hash of each code, so the codes
+    /// CANNOT BE SHOWN AGAIN: print them straight away and keep the sheet
+    /// locked away until it is handed out. --output never overwrites a file.
+    /// Nothing is stored unless the codes were written completely.
+    ///
+    /// A class that has codes already gets more only with --extra N (the
+    /// earlier codes stay valid).
+    ///
+    /// Example:
+    ///
+    ///     server codes generate --wave "Frühjahr 2026" --school "Gesamtschule Nordstadt" \
+    ///         --class 8a --spares 3 --output codes-8a.csv
+    #[command(verbatim_doc_comment)]
+    Generate(CodesGenerateArgs),
+}
+
+/// Arguments of `codes generate`.
+#[derive(Debug, Args)]
+pub struct CodesGenerateArgs {
+    /// The wave: its id or its exact name.
+    #[arg(long)]
+    pub wave: String,
+    /// The school: its exact name or its id.
+    #[arg(long)]
+    pub school: String,
+    /// The class, e.g. 8a.
+    #[arg(long)]
+    pub class: String,
+    /// Codes beyond one per pupil enrolled (0 to 100).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub spares: u32,
+    /// For a class that has codes already: generate exactly this many more
+    /// (1 to 1000).
+    #[arg(long, conflicts_with = "spares", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub extra: Option<u32>,
+    /// Write the codes to this new file (readable only by you) instead of
+    /// standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `participation`.
+#[derive(Debug, Args)]
+pub struct ParticipationArgs {
+    /// The wave: its id or its exact name, e.g. "Frühjahr 2026".
+    #[arg(long)]
+    pub wave: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
 
 // ---- municipality, district, school ----------------------------------------
 

@@ -1,8 +1,11 @@
 //! `results rebuild` and `wave close`, and the progress lines every
 //! command that rebuilds a wave's published result prints.
 
-use app::analysis::publication::{self, RebuildProgress, Rebuilt};
-use app::storage::{Db, waves};
+use app::analysis::publication;
+use app::analysis::publication::RebuildProgress;
+use app::analysis::publication::Rebuilt;
+use app::storage::Db;
+use app::storage::waves;
 use clap::Subcommand;
 use std::io::Write;
 

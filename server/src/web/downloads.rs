@@ -4,20 +4,30 @@
 //! through the same privacy-safe profile table as the pages, so a CSV never
 //! shows what the page hides.
 
-use crate::web::AppState;
+use crate::web::state::AppState;
 use app::analysis;
 use app::auth;
-use app::domain::access::{Action, Principal, Role, Scope};
+use app::domain::access::Action;
+use app::domain::access::Principal;
+use app::domain::access::Role;
+use app::domain::access::Scope;
 use app::domain::analysis::aggregate::GroupKey;
 use app::domain::analysis::report::ProfileTable;
-use app::export::{self, GroupNames};
+use app::export;
+use app::export::GroupNames;
 use app::pages::profile::parse_sex;
-use app::storage::{self, Db, geography, waves};
-use axum::{
-    extract::{Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use app::storage;
+use app::storage::Db;
+use app::storage::geography;
+use app::storage::waves;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::response::Response;
 use serde::Deserialize;
 
 /// The query parameters of the CSV routes (each route uses some).
@@ -580,11 +590,19 @@ macro_rules! route {
 }
 
 route!(profile, profile_csv);
+
 route!(comparison, comparison_csv);
+
 route!(trend, trend_csv);
+
 route!(quality, quality_csv);
+
 route!(participation, participation_csv);
+
 route!(priorities, priorities_csv);
+
 route!(action_plan, action_plan_csv);
+
 route!(municipalities, municipalities_csv);
+
 route!(norms, norms_csv);

@@ -1,38 +1,46 @@
 //! The HTTP side: router, middleware, graceful shutdown.
+//!
+//! One file per form area; `forms` holds what their handlers share and
+//! `state` the router's state, so no handler imports this file.
 
-use crate::cli::ServeArgs;
-use app::app::{App, shell};
+use state::{AppState, SecureCookies};
+
+pub mod accounts;
+pub mod codesheet;
+pub mod downloads;
+pub mod forms;
+pub mod norms;
+pub mod planning;
+pub mod setup;
+pub mod state;
+pub mod survey;
+
+use crate::config::ServeArgs;
+use app::app::App;
+use app::app::shell;
 use app::storage::Db;
-use axum::{
-    Router,
-    extract::{FromRef, MatchedPath, Path},
-    http::{HeaderMap, HeaderValue, Request, StatusCode, header},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-};
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::extract::Path;
+use axum::http::HeaderMap;
+use axum::http::HeaderValue;
+use axum::http::Request;
+use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::routing::get;
+use axum::routing::post;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use leptos_axum::LeptosRoutes;
+use leptos_axum::generate_route_list;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted. A questionnaire page posts a few kilobytes;
 /// anything far larger is an error or an attack and is refused before it is
 /// read.
 const MAX_BODY_BYTES: usize = 256 * 1024;
-
-/// Shared state of the router.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    /// Leptos' own options (site root, output name).
-    pub leptos_options: LeptosOptions,
-    /// The database pool.
-    pub db: Db,
-    /// Whether cookies get the `Secure` flag.
-    pub secure_cookies: SecureCookies,
-}
-
-/// Whether session cookies carry the `Secure` flag (on behind HTTPS).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SecureCookies(pub bool);
 
 /// Builds the complete router. Separate from [`serve`] so tests can drive it
 /// in-process.
@@ -46,44 +54,62 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
     Router::new()
         .route("/healthz", get(healthz))
         .route("/language/{locale}", get(switch_language))
-        .route("/befragung/start", post(crate::survey::start))
-        .route("/befragung/fragen", post(crate::survey::save_page))
-        .route("/anmelden", post(crate::accounts::sign_in))
-        .route("/abmelden", post(crate::accounts::sign_out))
-        .route("/prioritaeten", post(crate::accounts::record_priorities))
-        .route("/aktionsplan", post(crate::planning::add_entry))
-        .route("/aktionsplan/umsetzung", post(crate::planning::add_record))
-        .route("/aktionsplan/ziel", post(crate::planning::add_goal))
-        .route("/aktionsplan/angebot", post(crate::planning::add_offer))
-        .route("/katalog", post(crate::planning::save_program))
-        .route("/vergleichswerte", post(crate::norms::save_from_form))
+        .route("/befragung/start", post(crate::web::survey::start))
+        .route("/befragung/fragen", post(crate::web::survey::save_page))
+        .route("/anmelden", post(crate::web::accounts::sign_in))
+        .route("/abmelden", post(crate::web::accounts::sign_out))
+        .route(
+            "/prioritaeten",
+            post(crate::web::planning::record_priorities),
+        )
+        .route("/aktionsplan", post(crate::web::planning::add_entry))
+        .route(
+            "/aktionsplan/umsetzung",
+            post(crate::web::planning::add_record),
+        )
+        .route("/aktionsplan/ziel", post(crate::web::planning::add_goal))
+        .route(
+            "/aktionsplan/angebot",
+            post(crate::web::planning::add_offer),
+        )
+        .route("/katalog", post(crate::web::planning::save_program))
+        .route("/vergleichswerte", post(crate::web::norms::save_from_form))
         .route(
             "/vergleichswerte/loeschen",
-            post(crate::norms::delete_from_form),
+            post(crate::web::norms::delete_from_form),
         )
-        .route("/api/csv/norms", get(crate::downloads::norms))
-        .route("/teilnahme/codes", post(crate::codesheet::generate))
-        .route("/einrichtung/schule", post(crate::setup_web::add_school))
-        .route("/einrichtung/welle", post(crate::setup_web::create_wave))
+        .route("/api/csv/norms", get(crate::web::downloads::norms))
+        .route("/teilnahme/codes", post(crate::web::codesheet::generate))
+        .route("/einrichtung/schule", post(crate::web::setup::add_school))
+        .route("/einrichtung/welle", post(crate::web::setup::create_wave))
         .route(
             "/einrichtung/welle-abschliessen",
-            post(crate::setup_web::close_wave),
+            post(crate::web::setup::close_wave),
         )
-        .route("/einrichtung/klasse", post(crate::setup_web::add_class))
-        .route("/api/csv/action-plan", get(crate::downloads::action_plan))
+        .route("/einrichtung/klasse", post(crate::web::setup::add_class))
+        .route(
+            "/api/csv/action-plan",
+            get(crate::web::downloads::action_plan),
+        )
         .route(
             "/api/csv/municipalities",
-            get(crate::downloads::municipalities),
+            get(crate::web::downloads::municipalities),
         )
-        .route("/api/csv/profile", get(crate::downloads::profile))
-        .route("/api/csv/comparison", get(crate::downloads::comparison))
-        .route("/api/csv/trend", get(crate::downloads::trend))
-        .route("/api/csv/quality", get(crate::downloads::quality))
+        .route("/api/csv/profile", get(crate::web::downloads::profile))
+        .route(
+            "/api/csv/comparison",
+            get(crate::web::downloads::comparison),
+        )
+        .route("/api/csv/trend", get(crate::web::downloads::trend))
+        .route("/api/csv/quality", get(crate::web::downloads::quality))
         .route(
             "/api/csv/participation",
-            get(crate::downloads::participation),
+            get(crate::web::downloads::participation),
         )
-        .route("/api/csv/priorities", get(crate::downloads::priorities))
+        .route(
+            "/api/csv/priorities",
+            get(crate::web::downloads::priorities),
+        )
         .leptos_routes_with_context(
             &state,
             routes,
@@ -98,7 +124,7 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(crate::accounts::check_origin))
+        .layer(axum::middleware::from_fn(crate::web::forms::check_origin))
         // The span carries the route pattern, never the concrete URI: a URI
         // may hold an access code, and the access log must not.
         .layer(

@@ -1,95 +1,105 @@
-//! Program planning: the action-plan form posts and the catalog CLI
-//! (`import-programs`, `export-programs`).
+//! Program planning form posts: the board's priority factors, the action
+//! plan (entries, implementation records, goals, existing offers) and the
+//! admins' catalog form.
 
-use crate::accounts::{field, internal, signed_in_with_csrf};
-use crate::web::AppState;
-use anyhow::Context;
+use super::forms::urlencode;
+
+use crate::tables::known_factors;
+
+use crate::web::forms::field;
+use crate::web::forms::internal;
+use crate::web::forms::signed_in_with_csrf;
+use crate::web::state::AppState;
 use app::domain::access::Action;
-use app::domain::planning::catalog::{CATALOG_COLUMNS, Program, catalog_row, parse_catalog};
+use app::domain::planning::catalog::CATALOG_COLUMNS;
+use app::domain::planning::catalog::parse_catalog;
 use app::domain::planning::priorities::is_iso_date;
-use app::domain::survey::instrument::ScaleKind;
-use app::storage::{Db, geography, planning::programs, survey::instruments};
-use axum::{
-    Form,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
-};
-use std::path::{Path, PathBuf};
+use app::storage::Db;
+use app::storage::geography;
+use app::storage::planning::priorities;
+use app::storage::planning::programs;
+use axum::Form;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::response::Response;
 
-/// The risk and protective scale ids of every stored instrument: what a
-/// catalog program may name as its targeted factors.
-pub async fn known_factors(db: &Db) -> anyhow::Result<Vec<String>> {
-    let mut ids = Vec::new();
-    for id in instruments::all_ids(db).await? {
-        for scale in instruments::load(db, id).await?.scales {
-            if matches!(scale.kind, ScaleKind::Risk | ScaleKind::Protective)
-                && !ids.contains(&scale.id)
-            {
-                ids.push(scale.id);
-            }
+/// `POST /prioritaeten`: the board's decision for a municipality (or one of
+/// its districts).
+pub async fn record_priorities(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let db = &state.db;
+    let signed_in = match signed_in_with_csrf(db, &headers, &fields).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let Ok(municipality_id) = field(&fields, "municipality").parse::<i64>() else {
+        return (StatusCode::BAD_REQUEST, "municipality missing").into_response();
+    };
+    let municipality = match geography::municipality(db, municipality_id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such municipality").into_response(),
+        Err(error) => return internal(error),
+    };
+    if !signed_in
+        .principal
+        .may(Action::EditPriorities, &municipality.scope())
+    {
+        return (StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response();
+    }
+    let back = |query: &str| {
+        Redirect::to(&format!("/prioritaeten/{municipality_id}?{query}")).into_response()
+    };
+    let district_id = match field(&fields, "district") {
+        "" | "all" => None,
+        text => match text.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => return back("fehler=bezirk"),
+        },
+    };
+    if let Some(district) = district_id {
+        match geography::districts(db, municipality_id).await {
+            Ok(list) if list.iter().any(|d| d.district_id == district) => {}
+            Ok(_) => return back("fehler=bezirk"),
+            Err(error) => return internal(error),
         }
     }
-    Ok(ids)
-}
-
-/// Splits a CSV text into its header and rows of fields, for the pure
-/// domain parsers (rows may have any number of fields; the parsers say
-/// which are wrong).
-pub fn split_csv(text: &str) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let record = record.with_context(|| format!("row {}: unreadable CSV", index + 2))?;
-        rows.push(record.iter().map(str::to_string).collect());
+    let wave_id = field(&fields, "wave").parse::<i64>().ok();
+    let factors: Vec<String> = fields
+        .iter()
+        .filter(|(k, v)| k == "factor" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect();
+    let rationale = field(&fields, "rationale").trim();
+    let decided_on = field(&fields, "decided_on").trim();
+    let allowed = match app::pages::priorities::allowed_factors(db, municipality_id).await {
+        Ok(allowed) => allowed,
+        Err(error) => return internal(error),
+    };
+    match app::domain::planning::priorities::validate_decision(
+        &factors, &allowed, rationale, decided_on,
+    ) {
+        Ok(()) => {}
+        Err(problem) => return back(&format!("fehler={}", problem.code())),
     }
-    Ok((header, rows))
-}
-
-/// Reads and checks a catalog CSV; every problem is reported by row and
-/// column.
-pub fn read_catalog(text: &str, known: &[String]) -> anyhow::Result<Vec<Program>> {
-    let (header, rows) = split_csv(text)?;
-    parse_catalog(&header, &rows, known).map_err(|errors| {
-        anyhow::anyhow!("the catalog was not imported, nothing changed:\n{errors}")
-    })
-}
-
-/// `server import-programs FILE`.
-pub async fn import_programs(db: &Db, file: &Path) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let known = known_factors(db).await?;
-    if known.is_empty() {
-        anyhow::bail!(
-            "no instrument is stored yet: import one first (`server import-instrument`), its scales are what programs target"
-        );
+    let decision = priorities::NewDecision {
+        municipality_id,
+        district_id,
+        wave_id,
+        factors: &factors,
+        rationale,
+        decided_on,
+        decided_by: Some(signed_in.principal.user_id),
+    };
+    match priorities::record(db, &decision).await {
+        Ok(_) => back("gespeichert=1"),
+        Err(error) => internal(error),
     }
-    let catalog = read_catalog(&text, &known)?;
-    let (added, updated) = programs::upsert_catalog(db, &catalog).await?;
-    println!(
-        "{} programs read: {added} added, {updated} updated",
-        catalog.len()
-    );
-    Ok(())
-}
-
-/// `server export-programs [--output FILE]`.
-pub async fn export_programs(db: &Db, output: Option<&PathBuf>) -> anyhow::Result<()> {
-    let catalog = programs::catalog(db).await?;
-    crate::cli::write_output(output.map(PathBuf::as_path), |out| {
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(CATALOG_COLUMNS)?;
-        for (_, program) in &catalog {
-            writer.write_record(catalog_row(program))?;
-        }
-        writer.flush()?;
-        Ok(())
-    })
 }
 
 fn back(municipality: i64, query: &str) -> Response {
@@ -414,27 +424,5 @@ pub async fn save_program(
     match programs::upsert_catalog(db, &[program]).await {
         Ok(_) => Redirect::to("/katalog?gespeichert=1").into_response(),
         Err(error) => internal(error),
-    }
-}
-
-/// Percent-encodes a query value.
-pub(crate) fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::urlencode;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(urlencode("name: fehlt; ä"), "name%3A%20fehlt%3B%20%C3%A4");
     }
 }

@@ -7,27 +7,52 @@
 //! effect per scale (a few districts are clearly elevated on a few factors);
 //! item answers are ordered-probit draws around the scale's latent value.
 
-use crate::cli::DemoArgs;
 use anyhow::Context;
 use app::domain::access::Role;
-use app::domain::survey::instrument::{Instrument, ScaleKind, ValidityCheck};
-use app::domain::survey::respondent::{Grade, Sex};
+use app::domain::survey::instrument::Instrument;
+use app::domain::survey::instrument::ScaleKind;
+use app::domain::survey::instrument::ValidityCheck;
+use app::domain::survey::respondent::Grade;
+use app::domain::survey::respondent::Sex;
 use app::domain::survey::validity::flagging_rules;
 use app::storage::Db;
-use app::storage::geography::{self, DistrictId, SchoolId};
+use app::storage::geography;
+use app::storage::geography::DistrictId;
+use app::storage::geography::SchoolId;
 use app::storage::survey::instruments;
-use app::storage::survey::responses::{self, NewResponse, ResponseSource};
-use app::storage::waves::{self, DistrictRule, NewWave, WaveId};
-use rand::{Rng, SeedableRng};
+use app::storage::survey::responses;
+use app::storage::survey::responses::NewResponse;
+use app::storage::survey::responses::ResponseSource;
+use app::storage::waves;
+use app::storage::waves::DistrictRule;
+use app::storage::waves::NewWave;
+use app::storage::waves::WaveId;
+use clap::Args;
+use rand::Rng;
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::Distribution;
+use rand_distr::Normal;
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the synthetic answers; the same seed gives the same data.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Pupils enrolled per class (about nine in ten take part).
+    #[arg(long, default_value_t = 25)]
+    pub class_size: u32,
+}
 
 /// The demo instrument ships inside the binary so `server demo` works from
 /// any directory.
-pub const DEMO_INSTRUMENT: &str = include_str!("../../instruments/demo-ctc.toml");
+pub const DEMO_INSTRUMENT: &str = include_str!("../../../instruments/demo-ctc.toml");
 
 const MUNICIPALITY: &str = "Ruhrstadt (Demo)";
+
 const REGION: &str = "Sicherheitskooperation Ruhr (Demo)";
+
 const GRADES: [u8; 3] = [6, 8, 10];
 
 /// A fictional district with its general burden and the scales on which it
@@ -243,11 +268,11 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
 }
 
 /// The demo program catalog, written for Quartier (not registry entries).
-const DEMO_CATALOG: &str = include_str!("../../catalog/demo-programs.csv");
+const DEMO_CATALOG: &str = include_str!("../../../catalog/demo-programs.csv");
 
 async fn demo_catalog(db: &Db) -> anyhow::Result<()> {
-    let known = crate::planning::known_factors(db).await?;
-    let catalog = crate::planning::read_catalog(DEMO_CATALOG, &known)
+    let known = crate::tables::known_factors(db).await?;
+    let catalog = crate::tables::read_catalog(DEMO_CATALOG, &known)
         .context("the shipped demo catalog is invalid")?;
     let (added, _) = app::storage::planning::programs::upsert_catalog(db, &catalog).await?;
     println!("demo program catalog: {added} programs (fictional, marked as demo)");
@@ -257,7 +282,7 @@ async fn demo_catalog(db: &Db) -> anyhow::Result<()> {
 /// Fictional reference values for the demo instrument, so the demo can show
 /// a profile against "the state": the demo city's 2024 figures shifted by a
 /// few points per factor (no real survey's numbers).
-const DEMO_NORMS: &str = include_str!("../../norms/demo-land.csv");
+const DEMO_NORMS: &str = include_str!("../../../norms/demo-land.csv");
 
 /// Key of the demo norm set.
 pub const DEMO_NORM_KEY: &str = "demo-land";
@@ -265,8 +290,8 @@ pub const DEMO_NORM_KEY: &str = "demo-land";
 async fn demo_norms(db: &Db, instrument_key: &str) -> anyhow::Result<()> {
     use app::domain::analysis::norms::{NormKey, parse_norms};
     let (instrument_key, known) =
-        crate::norms::instrument_factors(db, Some(instrument_key)).await?;
-    let (header, rows) = crate::planning::split_csv(DEMO_NORMS)?;
+        crate::tables::instrument_factors(db, Some(instrument_key)).await?;
+    let (header, rows) = crate::tables::split_csv(DEMO_NORMS)?;
     let values =
         parse_norms(&header, &rows, &known).context("the shipped demo norms are invalid")?;
     let key = NormKey::parse(DEMO_NORM_KEY)?;

@@ -210,7 +210,7 @@ pub fn OverviewPage() -> impl IntoView {
     let data = Resource::new(move || i18n.get_locale(), |_| load_overview());
     let body = move |overview| {
         let language = language_code(i18n.get_locale_untracked());
-        view! { <OverviewBody overview language /> }
+        view! { <OverviewBody overview language /> }.into_any()
     };
     view! { <ResultsPage class="page" data body /> }
 }

@@ -74,7 +74,7 @@ pub fn CatalogPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(move || language_code(i18n.get_locale()), load_catalog_view);
     view! {
-        <ResultsPage class="page catalog" data body=|view| view! { <CatalogBody view /> } />
+        <ResultsPage class="page catalog" data body=|view| view! { <CatalogBody view /> }.into_any() />
     }
 }
 

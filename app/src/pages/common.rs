@@ -125,18 +125,21 @@ pub fn ErrorNotice(error: AppError, language: String) -> impl IntoView {
 /// page works without JavaScript and a refused or unpublished result gets
 /// its status code.
 #[component]
-pub fn ResultsPage<T, B, V>(
+pub fn ResultsPage<T, B>(
     /// The section's classes, e.g. `page profile`.
     class: &'static str,
     /// The page's view, loaded by its server function.
     data: Resource<Result<T, AppError>>,
-    /// Renders the loaded view.
+    /// Renders the loaded view. It returns an `AnyView` rather than a
+    /// generic view type on purpose: a generic body type would become part
+    /// of the name of every rendering function instantiated for this frame,
+    /// and the page bodies' view types are huge (the server's debug
+    /// strings grew past 4 GiB and no longer linked).
     body: B,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    B: Fn(T) -> V + Copy + Send + Sync + 'static,
-    V: IntoView + 'static,
+    B: Fn(T) -> AnyView + Copy + Send + Sync + 'static,
 {
     let i18n = use_i18n();
     view! {
@@ -145,7 +148,7 @@ where
                 {move || Suspend::new(async move {
                     let language = language_code(i18n.get_locale_untracked());
                     match data.await {
-                        Ok(view) => body(view).into_any(),
+                        Ok(view) => body(view),
                         Err(error) => view! { <ErrorNotice error language /> }.into_any(),
                     }
                 })}

@@ -227,7 +227,7 @@ pub fn ComparisonPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page comparison" data body=|view| view! { <ComparisonBody view /> } />
+        <ResultsPage class="page comparison" data body=|view| view! { <ComparisonBody view /> }.into_any() />
     }
 }
 

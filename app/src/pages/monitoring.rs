@@ -185,7 +185,7 @@ pub fn ParticipationPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page participation" data body=|view| view! { <ParticipationBody view /> } />
+        <ResultsPage class="page participation" data body=|view| view! { <ParticipationBody view /> }.into_any() />
     }
 }
 
@@ -434,7 +434,7 @@ pub fn QualityPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page quality" data body=|view| view! { <QualityBody view /> } />
+        <ResultsPage class="page quality" data body=|view| view! { <QualityBody view /> }.into_any() />
     }
 }
 

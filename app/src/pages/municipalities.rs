@@ -193,7 +193,7 @@ pub fn MunicipalitiesPage() -> impl IntoView {
         |(grade, reference, language)| load_municipality_comparison(grade, reference, language),
     );
     view! {
-        <ResultsPage class="page comparison" data body=|view| view! { <MunicipalitiesBody view /> } />
+        <ResultsPage class="page comparison" data body=|view| view! { <MunicipalitiesBody view /> }.into_any() />
     }
 }
 

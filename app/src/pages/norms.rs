@@ -85,7 +85,7 @@ pub fn NormsPage() -> impl IntoView {
     let i18n = use_i18n();
     let data = Resource::new(move || language_code(i18n.get_locale()), load_norms_view);
     view! {
-        <ResultsPage class="page norms" data body=|view| view! { <NormsBody view /> } />
+        <ResultsPage class="page norms" data body=|view| view! { <NormsBody view /> }.into_any() />
     }
 }
 

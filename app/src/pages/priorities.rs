@@ -202,7 +202,7 @@ pub fn PrioritiesPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page priorities" data body=|view| view! { <PrioritiesBody view /> } />
+        <ResultsPage class="page priorities" data body=|view| view! { <PrioritiesBody view /> }.into_any() />
     }
 }
 

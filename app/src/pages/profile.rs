@@ -414,7 +414,7 @@ pub fn ProfilePage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page profile" data body=|view| view! { <ProfileBody view /> } />
+        <ResultsPage class="page profile" data body=|view| view! { <ProfileBody view /> }.into_any() />
     }
 }
 

@@ -133,7 +133,7 @@ pub fn SetupPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page setup" data body=|view| view! { <SetupBody view /> } />
+        <ResultsPage class="page setup" data body=|view| view! { <SetupBody view /> }.into_any() />
     }
 }
 

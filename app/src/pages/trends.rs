@@ -220,7 +220,7 @@ pub fn TrendPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page trends" data body=|view| view! { <TrendBody view /> } />
+        <ResultsPage class="page trends" data body=|view| view! { <TrendBody view /> }.into_any() />
     }
 }
 

@@ -220,7 +220,7 @@ pub fn ActionPlanPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page action-plan" data body=|view| view! { <ActionPlanBody view /> } />
+        <ResultsPage class="page action-plan" data body=|view| view! { <ActionPlanBody view /> }.into_any() />
     }
 }
 

@@ -257,7 +257,7 @@ pub fn MatchingPage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page programs" data body=|view| view! { <MatchingBody view /> } />
+        <ResultsPage class="page programs" data body=|view| view! { <MatchingBody view /> }.into_any() />
     }
 }
 

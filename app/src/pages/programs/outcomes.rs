@@ -265,7 +265,7 @@ pub fn OutcomePage() -> impl IntoView {
         },
     );
     view! {
-        <ResultsPage class="page outcomes" data body=|view| view! { <OutcomeBody view /> } />
+        <ResultsPage class="page outcomes" data body=|view| view! { <OutcomeBody view /> }.into_any() />
     }
 }
 

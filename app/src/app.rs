@@ -89,15 +89,23 @@ fn Layout() -> impl IntoView {
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
-                    <Route path=StaticSegment("befragung") view=SurveyStart />
+                    // What pupils and schools see renders completely on
+                    // the server too (async mode): with out-of-order
+                    // streaming the loaded content would sit in a
+                    // <template> that only a script moves into <main>, and
+                    // old school tablets with scripts blocked would show
+                    // an empty questionnaire.
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("befragung") view=SurveyStart ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("befragung"), StaticSegment("fragen"))
                         view=SurveyQuestions
+                        ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("befragung"), StaticSegment("danke"))
                         view=SurveyDone
+                        ssr=SsrMode::Async
                     />
                     // Results pages render completely on the server (async
                     // mode): readable without JavaScript, and a refusal

@@ -201,10 +201,54 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// How a test browser is set up.
+#[derive(Clone, Copy, Debug)]
+pub struct BrowserSettings {
+    /// Window width in CSS pixels.
+    pub width: u32,
+    /// Window height in CSS pixels.
+    pub height: u32,
+    /// Whether scripts run.
+    pub javascript: bool,
+}
+
+impl Default for BrowserSettings {
+    fn default() -> Self {
+        BrowserSettings {
+            width: 1024,
+            height: 768,
+            javascript: true,
+        }
+    }
+}
+
+impl BrowserSettings {
+    /// A phone (375×667, the size of a small smartphone) with scripts on.
+    pub const PHONE: BrowserSettings = BrowserSettings {
+        width: 375,
+        height: 667,
+        javascript: true,
+    };
+
+    /// The same settings with scripts blocked.
+    pub fn without_javascript(self) -> BrowserSettings {
+        BrowserSettings {
+            javascript: false,
+            ..self
+        }
+    }
+}
+
 impl Browser {
     /// Starts chromedriver on a free port and opens a fresh headless Chromium
-    /// profile.
+    /// profile: JavaScript on, 1024×768.
     pub async fn start() -> Result<Browser> {
+        Browser::start_with(BrowserSettings::default()).await
+    }
+
+    /// Like [`Browser::start`], with the window size and JavaScript as
+    /// `settings` say.
+    pub async fn start_with(settings: BrowserSettings) -> Result<Browser> {
         let port = free_port()?;
         let mut driver = Command::new(chromedriver())
             .arg(format!("--port={port}"))
@@ -221,13 +265,20 @@ impl Browser {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-quic", "--no-first-run", "--window-size=1024,768",
+                    "--disable-sync", "--disable-quic", "--no-first-run",
+                    format!("--window-size={},{}", settings.width, settings.height),
                     "--lang=de-DE",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
                 // Like a school tablet in Germany: German is the preferred
                 // language, which the server honours via Accept-Language.
-                "prefs": { "intl.accept_languages": "de-DE,de" }
+                // Content setting 2 blocks scripts, as school networks and
+                // tablets with scripts switched off do.
+                "prefs": {
+                    "intl.accept_languages": "de-DE,de",
+                    "profile.managed_default_content_settings.javascript":
+                        if settings.javascript { 1 } else { 2 },
+                }
             }
         });
         let capabilities = match capabilities {
@@ -355,6 +406,31 @@ pub struct HttpResponse {
     pub headers: http::HeaderMap,
     /// Body as text.
     pub body: String,
+}
+
+/// What a browser without JavaScript shows in the page's `<main>`: the
+/// markup between `<main id="main">` and its `</main>`, with every
+/// `<template>` removed (leptos' out-of-order streaming parks loaded
+/// content in templates after `</html>` that only a script moves in place).
+/// Panics with the page if there is no `<main>`, so a test cannot pass on
+/// a page without one.
+pub fn visible_main(html: &str) -> String {
+    let start = html
+        .find("<main id=\"main\"")
+        .unwrap_or_else(|| panic!("no <main> in the page: {html}"));
+    let end = html[start..]
+        .find("</main>")
+        .map(|end| start + end)
+        .unwrap_or_else(|| panic!("<main> is not closed: {html}"));
+    let mut main = html[start..end].to_string();
+    while let Some(open) = main.find("<template") {
+        let close = main[open..]
+            .find("</template>")
+            .map(|close| open + close + "</template>".len())
+            .unwrap_or(main.len());
+        main.replace_range(open..close, "");
+    }
+    main
 }
 
 /// GETs `url` like a browser without JavaScript would, optionally with a

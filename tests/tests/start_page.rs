@@ -1,7 +1,7 @@
 //! The start page renders on the server, hydrates in a real browser, and
 //! works without JavaScript.
 
-use e2e::{Browser, TestServer, http_get};
+use e2e::{Browser, TestServer, http_get, visible_main};
 use fantoccini::Locator;
 
 #[tokio::test]
@@ -86,12 +86,9 @@ async fn pages_work_without_javascript() -> anyhow::Result<()> {
     // The empty database says how to get data instead of showing a blank page.
     let home = http_get(&format!("{}/", server.url), None).await?;
     assert_eq!(home.status, 200);
-    assert!(home.body.contains("<h1>Quartier</h1>"), "{}", home.body);
-    assert!(
-        home.body.contains("Noch keine Daten geladen"),
-        "{}",
-        home.body
-    );
+    let main = visible_main(&home.body);
+    assert!(main.contains("<h1>Quartier</h1>"), "{main}");
+    assert!(main.contains("Noch keine Daten geladen"), "{main}");
 
     // The no-JS language switch sets the cookie and redirects back.
     let switch = http_get(&format!("{}/language/en", server.url), None).await?;
@@ -99,16 +96,13 @@ async fn pages_work_without_javascript() -> anyhow::Result<()> {
     let cookie = switch.headers["set-cookie"].to_str()?;
     assert!(cookie.starts_with("i18n_pref_locale=en"), "{cookie}");
     let english = http_get(&format!("{}/", server.url), Some("i18n_pref_locale=en")).await?;
-    assert!(
-        english.body.contains("No data loaded yet"),
-        "{}",
-        english.body
-    );
+    let main = visible_main(&english.body);
+    assert!(main.contains("No data loaded yet"), "{main}");
 
     // Unknown pages answer 404 with a page, unknown languages 404.
     let missing = http_get(&format!("{}/does-not-exist", server.url), None).await?;
     assert_eq!(missing.status, 404);
-    assert!(missing.body.contains("Seite nicht gefunden"));
+    assert!(visible_main(&missing.body).contains("Seite nicht gefunden"));
     let bad_language = http_get(&format!("{}/language/fr", server.url), None).await?;
     assert_eq!(bad_language.status, 404);
     Ok(())

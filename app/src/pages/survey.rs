@@ -67,6 +67,9 @@ pub struct SurveyPageView {
     pub districts: Option<Vec<(i64, String)>>,
     /// Home district answered so far.
     pub home_district: Option<i64>,
+    /// About how many minutes the rest of the questionnaire takes, this
+    /// page included.
+    pub minutes_left: u32,
 }
 
 /// The page `page` of the questionnaire of the code in the cookie, in
@@ -137,6 +140,7 @@ pub async fn survey_page(page: usize, language: String) -> Result<SurveyPageView
         sex: draft.sex.map(|s| s.as_str().to_string()),
         districts,
         home_district: draft.home_district,
+        minutes_left: crate::domain::survey::questionnaire::minutes_left(&instrument, index),
     })
 }
 
@@ -216,6 +220,7 @@ fn QuestionPage(data: SurveyPageView) -> impl IntoView {
     let i18n = use_i18n();
     let last = data.page + 1 == data.pages;
     let progress = format!("{} / {}", data.page + 1, data.pages);
+    let minutes_left = data.minutes_left;
     let sex = data.sex.clone();
     let sex_options = [
         ("female", t_string!(i18n, sex_female).to_string()),
@@ -227,6 +232,7 @@ fn QuestionPage(data: SurveyPageView) -> impl IntoView {
         <div class="survey-progress">
             <progress max=data.pages value=data.page + 1 aria-label=move || t_string!(i18n, survey_progress)></progress>
             <span>{t!(i18n, survey_page)} " " {progress}</span>
+            <span class="minutes-left">{t!(i18n, survey_minutes_left, minutes = move || minutes_left)}</span>
         </div>
         <h1>{data.title.clone()}</h1>
         {data.intro.clone().map(|intro| view! { <p class="intro">{intro}</p> })}

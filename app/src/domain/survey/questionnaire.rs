@@ -201,6 +201,31 @@ impl PageForm {
     }
 }
 
+/// Minutes per question of the time estimate shown to pupils: the CTC Youth
+/// Survey's 121 items take about 50 minutes on paper (RAND's summary of the
+/// instrument), about 25 seconds per question including reading the page
+/// introductions.
+pub const MINUTES_PER_QUESTION: f64 = 50.0 / 121.0;
+
+/// About how many minutes the questionnaire still takes from `page`
+/// (0-based) to the end, this page included: the questions left times
+/// [`MINUTES_PER_QUESTION`], rounded up, at least one minute while a page is
+/// left. A page past the end has none.
+pub fn minutes_left(instrument: &Instrument, page: usize) -> u32 {
+    let questions: usize = instrument
+        .pages
+        .iter()
+        .skip(page)
+        .map(|p| p.items.len())
+        .sum();
+    if page >= instrument.pages.len() {
+        return 0;
+    }
+    // At most a few thousand questions: the product fits an f64 exactly
+    // enough, and the cast cannot overflow.
+    ((questions as f64 * MINUTES_PER_QUESTION).ceil() as u32).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +280,27 @@ response_set = "agree"
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn minutes_left_counts_this_and_later_pages_rounded_up() {
+        let i = instrument();
+        // 3 questions × 50/121 min = 1.24 min → 2; 1 question → 0.41 → 1.
+        assert_eq!(minutes_left(&i, 0), 2);
+        assert_eq!(minutes_left(&i, 1), 1);
+        assert_eq!(minutes_left(&i, 2), 0);
+        assert_eq!(minutes_left(&i, 99), 0);
+        // The demo instrument: its questions at the CTC pace.
+        let demo = Instrument::from_toml_str(
+            include_str!("../../../../instruments/demo-ctc.toml"),
+            "demo-ctc.toml",
+        )
+        .expect("valid");
+        let all: usize = demo.pages.iter().map(|p| p.items.len()).sum();
+        assert_eq!(
+            minutes_left(&demo, 0),
+            (all as f64 * 50.0 / 121.0).ceil() as u32
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! Shared by the command line (which parses it) and the web side (which
 //! runs with it), so neither depends on the other.
 
-use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use clap::Args;
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]

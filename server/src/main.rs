@@ -9,9 +9,10 @@ mod config;
 mod tables;
 mod web;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 use cli::{Cli, Command};
-use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {

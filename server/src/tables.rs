@@ -4,10 +4,8 @@
 //! the command line is refused in the browser with the same message.
 
 use anyhow::Context;
-use app::domain::analysis::norms::NormKey;
-use app::domain::analysis::norms::parse_norms;
-use app::domain::planning::catalog::Program;
-use app::domain::planning::catalog::parse_catalog;
+use app::domain::analysis::norms::{NormKey, parse_norms};
+use app::domain::planning::catalog::{Program, parse_catalog};
 use app::domain::survey::instrument::ScaleKind;
 use app::storage::Db;
 use app::storage::analysis::norms;

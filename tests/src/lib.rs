@@ -155,25 +155,7 @@ impl TestServer {
     /// Signs in over plain HTTP and returns the `Cookie` header value of the
     /// new session.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<String> {
-        let body = format!(
-            "email={}&password={}&next=",
-            email.replace('@', "%40"),
-            password
-        );
-        let response = http_post_form(&format!("{}/anmelden", self.url), &body, None).await?;
-        if response.status != 303 {
-            bail!("sign-in answered {}", response.status);
-        }
-        let cookie = response
-            .headers
-            .get(http::header::SET_COOKIE)
-            .context("sign-in set no cookie")?
-            .to_str()?;
-        let pair = cookie.split(';').next().context("cookie")?;
-        if !pair.starts_with("quartier_session=") {
-            bail!("unexpected cookie {cookie}");
-        }
-        Ok(pair.to_string())
+        sign_in(&self.url, email, password).await
     }
 
     /// Runs a CLI command against the server's database.
@@ -636,4 +618,48 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         rows.push(row);
     }
     rows
+}
+
+/// `application/x-www-form-urlencoded` encoding of a form value.
+pub fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Signs in through the sign-in form of the server at `base` (the form needs
+/// no CSRF token) and returns the `Cookie` header value of the new session.
+pub async fn sign_in(base: &str, email: &str, password: &str) -> Result<String> {
+    let body = format!(
+        "email={}&password={}&next=",
+        form_encode(email),
+        form_encode(password)
+    );
+    let url = format!("{}/anmelden", base.trim_end_matches('/'));
+    let response = http_post_form(&url, &body, None)
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let location = response
+        .headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if response.status != 303 || location.contains("fehler=") {
+        bail!("sign-in answered {} {location}", response.status);
+    }
+    response
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|cookie| cookie.split(';').next())
+        .find(|pair| pair.starts_with("quartier_session="))
+        .map(str::to_string)
+        .context("sign-in set no quartier_session cookie")
 }

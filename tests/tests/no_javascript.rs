@@ -44,19 +44,6 @@ fn radio_groups(main: &str) -> Vec<(String, String)> {
 }
 
 #[tokio::test]
-async fn the_start_page_shows_its_content_in_main() -> anyhow::Result<()> {
-    let server = TestServer::start()?;
-    let home = http_get(&format!("{}/", server.url), None).await?;
-    assert_eq!(home.status, 200);
-    let main = visible_main(&home.body);
-    assert!(main.contains("<h1>Quartier</h1>"), "{main}");
-    // The data status is loaded on the server, not left as "loading".
-    assert!(main.contains("Noch keine Daten geladen"), "{main}");
-    assert!(!main.contains("class=\"loading\""), "{main}");
-    Ok(())
-}
-
-#[tokio::test]
 async fn a_pupil_answers_the_whole_questionnaire_without_javascript() -> anyhow::Result<()> {
     let server = TestServer::start()?;
     let codes = open_survey_with_codes(&server, 1)?;

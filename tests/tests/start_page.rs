@@ -89,6 +89,8 @@ async fn pages_work_without_javascript() -> anyhow::Result<()> {
     let main = visible_main(&home.body);
     assert!(main.contains("<h1>Quartier</h1>"), "{main}");
     assert!(main.contains("Noch keine Daten geladen"), "{main}");
+    // The data status is loaded on the server, not left as "loading".
+    assert!(!main.contains("class=\"loading\""), "{main}");
 
     // The no-JS language switch sets the cookie and redirects back.
     let switch = http_get(&format!("{}/language/en", server.url), None).await?;

@@ -1,16 +1,13 @@
 //! `user add` and `user reset`: accounts for coordinators, trainers,
 //! school contacts and admins, created by municipal IT.
 
-use anyhow::Context;
-use anyhow::bail;
+use std::io::BufRead;
+
+use anyhow::{Context, bail};
 use app::auth;
 use app::domain::access::Role;
-use app::storage::Db;
-use app::storage::geography;
-use app::storage::users;
-use clap::Args;
-use clap::Subcommand;
-use std::io::BufRead;
+use app::storage::{Db, geography, users};
+use clap::{Args, Subcommand};
 
 /// `user` sub-commands.
 #[derive(Debug, Subcommand)]

@@ -9,30 +9,18 @@
 
 use anyhow::Context;
 use app::domain::access::Role;
-use app::domain::survey::instrument::Instrument;
-use app::domain::survey::instrument::ScaleKind;
-use app::domain::survey::instrument::ValidityCheck;
-use app::domain::survey::respondent::Grade;
-use app::domain::survey::respondent::Sex;
+use app::domain::survey::instrument::{Instrument, ScaleKind, ValidityCheck};
+use app::domain::survey::respondent::{Grade, Sex};
 use app::domain::survey::validity::flagging_rules;
-use app::storage::Db;
-use app::storage::geography;
-use app::storage::geography::DistrictId;
-use app::storage::geography::SchoolId;
-use app::storage::survey::instruments;
-use app::storage::survey::responses;
-use app::storage::survey::responses::NewResponse;
-use app::storage::survey::responses::ResponseSource;
-use app::storage::waves;
-use app::storage::waves::DistrictRule;
-use app::storage::waves::NewWave;
-use app::storage::waves::WaveId;
+use app::storage::geography::{DistrictId, SchoolId};
+use app::storage::survey::responses::{NewResponse, ResponseSource};
+use app::storage::survey::{instruments, responses};
+use app::storage::waves::{DistrictRule, NewWave, WaveId};
+use app::storage::{Db, geography, waves};
 use clap::Args;
-use rand::Rng;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::Distribution;
-use rand_distr::Normal;
+use rand_distr::{Distribution, Normal};
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]

@@ -2,22 +2,20 @@
 //! tables of published results (and the calibration of a closed wave) for
 //! municipal IT.
 
-use super::output::write_output;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use app::domain::analysis::aggregate::Dimension;
 use app::domain::analysis::norms::parse_norms;
-use app::domain::analysis::report::NormTable;
-use app::domain::analysis::report::ReportOptions;
+use app::domain::analysis::report::{NormTable, ReportOptions};
 use app::domain::analysis::suppression::MinGroupSize;
 use app::domain::survey::instrument::Instrument;
-use app::export::GroupNames;
-use app::export::write_profile_csv;
+use app::export::{GroupNames, write_profile_csv};
 use app::storage;
 use app::storage::Db;
 use clap::Args;
-use std::path::Path;
-use std::path::PathBuf;
+
+use crate::cli::output::write_output;
 
 /// Arguments of `export-profile`.
 #[derive(Debug, Args)]

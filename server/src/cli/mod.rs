@@ -2,14 +2,6 @@
 //! the database. One file per group of sub-commands; `output` is what they
 //! share.
 
-use crate::config::ServeArgs;
-use demo::DemoArgs;
-use exports::ExportProfileArgs;
-use setup::{
-    ClassCommand, CodesCommand, DistrictCommand, MunicipalityCommand, ParticipationArgs,
-    SchoolCommand, WaveCommand,
-};
-
 pub mod accounts;
 pub mod demo;
 pub mod exports;
@@ -20,15 +12,21 @@ pub mod responses;
 pub mod results;
 pub mod setup;
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
 use app::domain::survey::instrument::Instrument;
-use app::storage;
-use app::storage::Db;
 use app::storage::survey::instruments::StoreOutcome;
-use clap::Parser;
-use clap::Subcommand;
-use std::path::Path;
-use std::path::PathBuf;
+use app::storage::{self, Db};
+use clap::{Parser, Subcommand};
+
+use crate::config::ServeArgs;
+use demo::DemoArgs;
+use exports::ExportProfileArgs;
+use setup::{
+    ClassCommand, CodesCommand, DistrictCommand, MunicipalityCommand, ParticipationArgs,
+    SchoolCommand, WaveCommand,
+};
 
 /// Quartier: Communities That Care surveys, district profiles and program
 /// planning.

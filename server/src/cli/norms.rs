@@ -3,12 +3,12 @@
 
 use crate::tables::{ImportRequest, import_norm_set};
 
+use std::path::PathBuf;
+
 use anyhow::Context;
 use app::storage::Db;
 use app::storage::analysis::norms;
-use clap::Args;
-use clap::Subcommand;
-use std::path::PathBuf;
+use clap::{Args, Subcommand};
 
 /// `norms` sub-commands.
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,8 @@
 //! Where a command's output goes: a file named by `--output`, or stdout.
 
-use anyhow::Context;
 use std::path::Path;
+
+use anyhow::Context;
 
 /// Runs `write` on the file `output`, or on standard output.
 pub fn write_output(

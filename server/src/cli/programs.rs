@@ -2,13 +2,12 @@
 
 use crate::tables::{known_factors, read_catalog};
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Context;
-use app::domain::planning::catalog::CATALOG_COLUMNS;
-use app::domain::planning::catalog::catalog_row;
+use app::domain::planning::catalog::{CATALOG_COLUMNS, catalog_row};
 use app::storage::Db;
 use app::storage::planning::programs;
-use std::path::Path;
-use std::path::PathBuf;
 
 /// `server import-programs FILE`.
 pub async fn import_programs(db: &Db, file: &Path) -> anyhow::Result<()> {

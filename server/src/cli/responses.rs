@@ -7,33 +7,26 @@
 //! transaction. A file with a bad row is rejected whole with every problem
 //! named by row and column, unless `--skip-bad-rows` is given.
 
-use app::domain::survey::instrument::AnswerError;
-use app::domain::survey::instrument::Instrument;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use app::domain::survey::instrument::{AnswerError, Instrument};
 use app::domain::survey::respondent::Grade;
 use app::domain::survey::response_csv;
-use app::domain::survey::response_csv::CellError;
-use app::domain::survey::response_csv::ExportRow;
-use app::domain::survey::response_csv::HeaderErrors;
-use app::domain::survey::response_csv::ParsedRow;
-use app::domain::survey::response_csv::ResponseColumns;
-use app::domain::survey::response_csv::RowKeys;
+use app::domain::survey::response_csv::{
+    CellError, ExportRow, HeaderErrors, ParsedRow, ResponseColumns, RowKeys,
+};
 use app::domain::survey::validity::flagging_rules;
 use app::storage;
 use app::storage::Db;
 use app::storage::survey::instruments::InstrumentId;
 use app::storage::survey::responses;
-use app::storage::survey::responses::ExportedResponse;
-use app::storage::survey::responses::ImportBatch;
-use app::storage::survey::responses::ImportRef;
-use app::storage::survey::responses::ImportedResponse;
-use app::storage::survey::responses::NewClass;
-use app::storage::survey::responses::NewDistrict;
-use app::storage::survey::responses::NewSchool;
-use app::storage::survey::responses::WaveDirectory;
+use app::storage::survey::responses::{
+    ExportedResponse, ImportBatch, ImportRef, ImportedResponse, NewClass, NewDistrict, NewSchool,
+    WaveDirectory,
+};
 use clap::Args;
-use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 
 /// Progress is reported on standard error every this many rows.
 const PROGRESS_EVERY: usize = 5_000;

@@ -1,13 +1,12 @@
 //! `results rebuild` and `wave close`, and the progress lines every
 //! command that rebuilds a wave's published result prints.
 
-use app::analysis::publication;
-use app::analysis::publication::RebuildProgress;
-use app::analysis::publication::Rebuilt;
-use app::storage::Db;
-use app::storage::waves;
-use clap::Subcommand;
 use std::io::Write;
+
+use app::analysis::publication;
+use app::analysis::publication::{RebuildProgress, Rebuilt};
+use app::storage::{Db, waves};
+use clap::Subcommand;
 
 /// `results` sub-commands.
 #[derive(Debug, Subcommand)]

@@ -7,25 +7,16 @@
 //! reports the existing row and changes nothing, so a set-up script can be
 //! re-run; the same name with different details is refused.
 
-use anyhow::Context;
-use anyhow::anyhow;
-use anyhow::bail;
-use app::domain::survey::respondent::Grade;
-use app::storage::Db;
-use app::storage::StorageError;
-use app::storage::geography;
-use app::storage::geography::MunicipalityRow;
-use app::storage::geography::SchoolRow;
-use app::storage::survey::access_codes;
-use app::storage::survey::instruments;
-use app::storage::waves;
-use app::storage::waves::DistrictRule;
-use app::storage::waves::WaveRow;
-use clap::Args;
-use clap::Subcommand;
 use std::io::Write;
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use app::domain::survey::respondent::Grade;
+use app::storage::geography::{MunicipalityRow, SchoolRow};
+use app::storage::survey::{access_codes, instruments};
+use app::storage::waves::{DistrictRule, WaveRow};
+use app::storage::{Db, StorageError, geography, waves};
+use clap::{Args, Subcommand};
 
 /// `municipality` sub-commands.
 #[derive(Debug, Subcommand)]

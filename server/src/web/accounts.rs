@@ -1,18 +1,15 @@
 //! The sign-in and sign-out form posts.
 
-use super::forms::{field, internal, signed_in_with_csrf};
+use crate::web::forms::{field, internal, signed_in_with_csrf};
 
-use crate::web::state::AppState;
 use app::auth;
 use app::auth::AuthError;
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::HeaderValue;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::web::state::AppState;
 
 /// A same-site path to go to after sign-in; anything else goes to the
 /// overview.

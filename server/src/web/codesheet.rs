@@ -7,25 +7,17 @@
 //! codes (the earlier codes stay valid), exactly like `server codes
 //! generate`.
 
-use crate::web::forms::field;
-use crate::web::forms::internal;
-use crate::web::forms::signed_in_with_csrf;
-use crate::web::state::AppState;
 use app::domain::access::Action;
 use app::domain::survey::access_code::AccessCode;
-use app::storage::geography;
 use app::storage::survey::access_codes;
-use app::storage::waves;
+use app::storage::{geography, waves};
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::HeaderValue;
-use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::Html;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::web::forms::{field, internal, signed_in_with_csrf};
+use crate::web::state::AppState;
 
 /// Most codes one sheet may hold (a class plus generous spares).
 const MAX_CODES: u32 = 60;

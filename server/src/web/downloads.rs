@@ -4,31 +4,19 @@
 //! through the same privacy-safe profile table as the pages, so a CSV never
 //! shows what the page hides.
 
-use crate::web::state::AppState;
-use app::analysis;
-use app::auth;
-use app::domain::access::Action;
-use app::domain::access::Principal;
-use app::domain::access::Role;
-use app::domain::access::Scope;
+use app::domain::access::{Action, Principal, Role, Scope};
 use app::domain::analysis::aggregate::GroupKey;
 use app::domain::analysis::report::ProfileTable;
-use app::export;
 use app::export::GroupNames;
 use app::pages::profile::parse_sex;
-use app::storage;
-use app::storage::Db;
-use app::storage::geography;
-use app::storage::waves;
-use axum::extract::Query;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::HeaderValue;
-use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::response::Response;
+use app::storage::{Db, geography, waves};
+use app::{analysis, auth, export, storage};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+
+use crate::web::state::AppState;
 
 /// The query parameters of the CSV routes (each route uses some).
 #[derive(Debug, Default, Deserialize)]

@@ -7,17 +7,12 @@
 //! token; on top of that, [`check_origin`] refuses any cross-site POST.
 
 use app::auth;
-use app::auth::CSRF_FIELD;
-use app::auth::SignedIn;
+use app::auth::{CSRF_FIELD, SignedIn};
 use app::storage::Db;
 use axum::extract::Request;
-use axum::http::HeaderMap;
-use axum::http::StatusCode;
-use axum::http::header;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields

@@ -15,27 +15,19 @@ pub mod setup;
 pub mod state;
 pub mod survey;
 
-use crate::config::ServeArgs;
-use app::app::App;
-use app::app::shell;
+use app::app::{App, shell};
 use app::storage::Db;
 use axum::Router;
-use axum::extract::MatchedPath;
-use axum::extract::Path;
-use axum::http::HeaderMap;
-use axum::http::HeaderValue;
-use axum::http::Request;
-use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::response::Response;
-use axum::routing::get;
-use axum::routing::post;
+use axum::extract::{MatchedPath, Path};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use leptos::prelude::*;
-use leptos_axum::LeptosRoutes;
-use leptos_axum::generate_route_list;
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
+
+use crate::config::ServeArgs;
 
 /// Largest request body accepted. A questionnaire page posts a few kilobytes;
 /// anything far larger is an error or an attack and is refused before it is

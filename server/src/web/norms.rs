@@ -3,22 +3,16 @@
 
 use crate::tables::{ImportRequest, import_norm_set};
 
-use crate::web::forms::field;
-use crate::web::forms::internal;
-use crate::web::forms::signed_in_with_csrf;
-use crate::web::forms::urlencode;
-use crate::web::state::AppState;
-use app::domain::access::Action;
-use app::domain::access::Scope;
+use app::domain::access::{Action, Scope};
 use app::storage::Db;
 use app::storage::analysis::norms;
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::web::forms::{field, internal, signed_in_with_csrf, urlencode};
+use crate::web::state::AppState;
 
 /// `POST /vergleichswerte`: an admin imports a norm set pasted into the
 /// form, with the CLI's checks.

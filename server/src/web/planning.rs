@@ -2,29 +2,19 @@
 //! plan (entries, implementation records, goals, existing offers) and the
 //! admins' catalog form.
 
-use super::forms::urlencode;
-
-use crate::tables::known_factors;
-
-use crate::web::forms::field;
-use crate::web::forms::internal;
-use crate::web::forms::signed_in_with_csrf;
-use crate::web::state::AppState;
 use app::domain::access::Action;
-use app::domain::planning::catalog::CATALOG_COLUMNS;
-use app::domain::planning::catalog::parse_catalog;
+use app::domain::planning::catalog::{CATALOG_COLUMNS, parse_catalog};
 use app::domain::planning::priorities::is_iso_date;
-use app::storage::Db;
-use app::storage::geography;
-use app::storage::planning::priorities;
-use app::storage::planning::programs;
+use app::storage::planning::{priorities, programs};
+use app::storage::{Db, geography};
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::tables::known_factors;
+use crate::web::forms::{field, internal, signed_in_with_csrf, urlencode};
+use crate::web::state::AppState;
 
 /// `POST /prioritaeten`: the board's decision for a municipality (or one of
 /// its districts).

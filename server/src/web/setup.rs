@@ -2,27 +2,19 @@
 //! a class. Same checks as the CLI commands; a refused input changes nothing
 //! and comes back as a precise message.
 
-use crate::web::forms::field;
-use crate::web::forms::internal;
-use crate::web::forms::signed_in_with_csrf;
-use crate::web::forms::urlencode;
-use crate::web::state::AppState;
 use app::domain::access::Action;
 use app::domain::planning::priorities::is_iso_date;
 use app::domain::survey::respondent::Grade;
-use app::storage::Db;
-use app::storage::geography;
 use app::storage::survey::instruments;
-use app::storage::waves;
-use app::storage::waves::DistrictRule;
-use app::storage::waves::NewWave;
+use app::storage::waves::{DistrictRule, NewWave};
+use app::storage::{Db, geography, waves};
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::web::forms::{field, internal, signed_in_with_csrf, urlencode};
+use crate::web::state::AppState;
 
 fn back(municipality: i64, key: &str, text: &str) -> Response {
     Redirect::to(&format!(

@@ -2,28 +2,19 @@
 //! the questionnaire works without JavaScript; the pages themselves are
 //! leptos routes (`app::pages::survey`).
 
-use crate::web::state::AppState;
 use app::domain::survey::access_code::AccessCode;
-use app::domain::survey::questionnaire::Navigation;
-use app::domain::survey::questionnaire::parse_page_form;
-use app::pages::survey::CODE_COOKIE;
-use app::pages::survey::code_from_cookies;
-use app::storage::Db;
-use app::storage::geography;
-use app::storage::survey::access_codes;
+use app::domain::survey::questionnaire::{Navigation, parse_page_form};
+use app::pages::survey::{CODE_COOKIE, code_from_cookies};
 use app::storage::survey::access_codes::CodeState;
-use app::storage::survey::drafts;
 use app::storage::survey::drafts::FinishOutcome;
-use app::storage::survey::instruments;
+use app::storage::survey::{access_codes, drafts, instruments};
+use app::storage::{Db, geography};
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::http::HeaderValue;
-use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::response::Redirect;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::web::state::AppState;
 
 fn now() -> i64 {
     std::time::SystemTime::now()

@@ -15,6 +15,7 @@
 //!   errors and latency percentiles per path and overall, and a JSON line.
 
 use anyhow::{Context, Result, bail};
+use app::domain::survey::instrument::{Instrument, OutcomeGroup, ScaleKind, ValidityCheck};
 use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
 use http_body_util::{BodyExt, Empty};
@@ -284,184 +285,86 @@ struct Spec {
     pairs: Vec<(usize, usize)>,
 }
 
-fn strings<'a>(value: Option<&'a toml::Value>, what: &str) -> Result<Vec<&'a str>> {
-    value
-        .and_then(toml::Value::as_array)
-        .with_context(|| format!("{what} is missing or not an array"))?
-        .iter()
-        .map(|v| v.as_str().with_context(|| format!("{what}: not a string")))
-        .collect()
-}
-
-fn tables<'a>(root: &'a toml::Table, key: &str) -> Vec<&'a toml::Table> {
-    root.get(key)
-        .and_then(toml::Value::as_array)
-        .map(|array| array.iter().filter_map(toml::Value::as_table).collect())
-        .unwrap_or_default()
-}
-
 impl Spec {
     /// Reads item codes, response options, scales, outcomes and validity
-    /// rules of an instrument file (format: docs/instrument-format.md). The
-    /// server validates the file; this only takes what it needs.
+    /// rules of an instrument file (format: docs/instrument-format.md),
+    /// validated by the same loader the server uses.
     fn parse(source: &str) -> Result<Spec> {
-        let root: toml::Table = source.parse().context("not a TOML file")?;
-        let mut sets: HashMap<&str, Vec<i64>> = HashMap::new();
-        for set in tables(&root, "response_sets") {
-            let id = set
-                .get("id")
-                .and_then(toml::Value::as_str)
-                .context("a response set has no id")?;
-            let values = set
-                .get("options")
-                .and_then(toml::Value::as_array)
-                .with_context(|| format!("response set {id} has no options"))?
-                .iter()
-                .map(|option| {
-                    option
-                        .get("value")
-                        .and_then(toml::Value::as_integer)
-                        .with_context(|| format!("response set {id}: an option has no value"))
-                })
-                .collect::<Result<Vec<i64>>>()?;
-            sets.insert(id, values);
-        }
+        Ok(Spec::of(&Instrument::from_toml_str(source, "instrument")?))
+    }
 
-        let mut items = Vec::new();
-        let mut reverse = Vec::new();
-        for page in tables(&root, "pages") {
-            for item in tables(page, "items") {
-                let code = item
-                    .get("code")
-                    .and_then(toml::Value::as_str)
-                    .context("an item has no code")?;
-                let set = item
-                    .get("response_set")
-                    .and_then(toml::Value::as_str)
-                    .with_context(|| format!("item {code} has no response_set"))?;
-                let values = sets
-                    .get(set)
-                    .with_context(|| format!("item {code}: unknown response set {set}"))?
-                    .clone();
-                if values.is_empty() {
-                    bail!("response set {set} has no options");
-                }
-                let skewed = values.iter().min() == Some(&0) && !set.starts_with("agree");
-                items.push(ItemSpec {
-                    code: code.to_string(),
-                    cells: values.iter().map(ToString::to_string).collect(),
-                    values,
-                    skewed,
-                    role: Role::Free,
-                });
-                reverse.push(
-                    item.get("reverse")
-                        .and_then(toml::Value::as_bool)
-                        .unwrap_or(false),
-                );
-            }
-        }
-        if items.is_empty() {
-            bail!("the instrument has no items ([[pages.items]])");
-        }
-        let index: HashMap<String, usize> = items
+    fn of(instrument: &Instrument) -> Spec {
+        let mut items: Vec<ItemSpec> = instrument
+            .items
             .iter()
             .enumerate()
-            .map(|(i, item)| (item.code.clone(), i))
+            .map(|(index, item)| {
+                let set = instrument.response_set_of(index);
+                let values: Vec<i64> = set.options.iter().map(|o| i64::from(o.value)).collect();
+                ItemSpec {
+                    code: item.code.clone(),
+                    cells: values.iter().map(ToString::to_string).collect(),
+                    skewed: set.min_value() == 0 && !set.id.starts_with("agree"),
+                    values,
+                    role: Role::Free,
+                }
+            })
             .collect();
-        let find = |code: &str| {
-            index
-                .get(code)
-                .copied()
-                .with_context(|| format!("unknown item {code}"))
-        };
-
-        let mut protective = Vec::new();
-        for (number, scale) in tables(&root, "scales").into_iter().enumerate() {
-            let is_protective =
-                scale.get("kind").and_then(toml::Value::as_str) == Some("protective");
-            protective.push(is_protective);
-            for code in strings(scale.get("items"), "scale items")? {
-                let item = find(code)?;
+        let protective: Vec<bool> = instrument
+            .scales
+            .iter()
+            .map(|scale| scale.kind == ScaleKind::Protective)
+            .collect();
+        for (number, scale) in instrument.scales.iter().enumerate() {
+            for &item in &scale.items {
                 if items[item].role == Role::Free {
                     items[item].role = Role::Scale {
                         scale: number,
-                        risky_high: is_protective == reverse[item],
+                        risky_high: protective[number] == instrument.items[item].reverse,
                     };
                 }
             }
         }
-        let mut groups: Vec<String> = Vec::new();
-        for outcome in tables(&root, "outcomes") {
-            let group = outcome
-                .get("group")
-                .and_then(toml::Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let group = match groups.iter().position(|g| *g == group) {
+        let mut groups: Vec<OutcomeGroup> = Vec::new();
+        for outcome in &instrument.outcomes {
+            let group = match groups.iter().position(|g| *g == outcome.group) {
                 Some(position) => position,
                 None => {
-                    groups.push(group);
+                    groups.push(outcome.group);
                     groups.len() - 1
                 }
             };
-            for code in strings(outcome.get("items"), "outcome items")? {
-                let item = find(code)?;
+            for &item in &outcome.items {
                 if items[item].role == Role::Free {
                     items[item].role = Role::Outcome { group };
                 }
             }
         }
         let mut pairs = Vec::new();
-        for rule in tables(&root, "validity_rules") {
-            match rule.get("kind").and_then(toml::Value::as_str) {
-                Some("dishonesty") => {
-                    let code = rule
-                        .get("item")
-                        .and_then(toml::Value::as_str)
-                        .context("dishonesty rule without item")?;
-                    let flagged = rule
-                        .get("values")
-                        .and_then(toml::Value::as_array)
-                        .map(|values| values.iter().filter_map(toml::Value::as_integer).collect())
-                        .unwrap_or_default();
-                    items[find(code)?].role = Role::Dishonesty { flagged };
+        for rule in &instrument.validity_rules {
+            match &rule.check {
+                ValidityCheck::Dishonesty { item, values } => {
+                    items[*item].role = Role::Dishonesty {
+                        flagged: values.iter().map(|&v| i64::from(v)).collect(),
+                    };
                 }
-                Some("fictitious_drug") => {
-                    let code = rule
-                        .get("item")
-                        .and_then(toml::Value::as_str)
-                        .context("fictitious-drug rule without item")?;
-                    let at_least = rule
-                        .get("at_least")
-                        .and_then(toml::Value::as_integer)
-                        .unwrap_or(1);
-                    items[find(code)?].role = Role::Fictitious { at_least };
+                ValidityCheck::FictitiousDrug { item, at_least } => {
+                    items[*item].role = Role::Fictitious {
+                        at_least: i64::from(*at_least),
+                    };
                 }
-                Some("inconsistent_use") => {
-                    for pair in rule
-                        .get("pairs")
-                        .and_then(toml::Value::as_array)
-                        .map(Vec::as_slice)
-                        .unwrap_or_default()
-                    {
-                        let get = |key: &str| {
-                            pair.get(key)
-                                .and_then(toml::Value::as_str)
-                                .with_context(|| format!("inconsistency pair without {key}"))
-                        };
-                        pairs.push((find(get("recent")?)?, find(get("lifetime")?)?));
-                    }
+                ValidityCheck::InconsistentUse { pairs: rule_pairs } => {
+                    pairs.extend_from_slice(rule_pairs);
                 }
                 _ => {}
             }
         }
-        Ok(Spec {
+        Spec {
             items,
             protective,
             outcome_groups: groups.len(),
             pairs,
-        })
+        }
     }
 
     /// The CSV header: the fixed columns of the import, then every item code
@@ -756,52 +659,16 @@ fn http_client(pool: usize) -> HttpClient {
         .build(connector)
 }
 
-/// `application/x-www-form-urlencoded` encoding of a value.
-fn form_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Signs in through the sign-in form (no CSRF token needed there) and
-/// returns the `Cookie` header value of the new session.
+/// Signs in through the sign-in form and returns the session cookie.
 async fn sign_in(target: &Target) -> Result<String> {
-    let body = format!(
-        "email={}&password={}&next=",
-        form_encode(&target.email),
-        form_encode(&target.password)
-    );
-    let url = format!("{}/anmelden", base(target));
-    let response = e2e::http_post_form(&url, &body, None)
+    e2e::sign_in(base(target), &target.email, &target.password)
         .await
-        .with_context(|| format!("POST {url}"))?;
-    let location = response
-        .headers
-        .get(http::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if response.status != 303 || location.contains("fehler=") {
-        bail!(
-            "signing in as {} failed: {} {location} (wrong e-mail or password, or throttled)",
-            target.email,
-            response.status
-        );
-    }
-    response
-        .headers
-        .get_all(http::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|cookie| cookie.split(';').next())
-        .find(|pair| pair.starts_with("quartier_session="))
-        .map(str::to_string)
-        .context("signing in set no quartier_session cookie")
+        .with_context(|| {
+            format!(
+                "signing in as {} (wrong e-mail or password, or throttled?)",
+                target.email
+            )
+        })
 }
 
 fn base(target: &Target) -> &str {
@@ -1254,10 +1121,10 @@ mod tests {
     #[test]
     fn form_values_and_csv_cells_are_escaped() {
         assert_eq!(
-            form_encode("koordination@ruhrstadt.example"),
+            e2e::form_encode("koordination@ruhrstadt.example"),
             "koordination%40ruhrstadt.example"
         );
-        assert_eq!(form_encode("a b&c=ü"), "a+b%26c%3D%C3%BC");
+        assert_eq!(e2e::form_encode("a b&c=ü"), "a+b%26c%3D%C3%BC");
         assert_eq!(csv_cell("Gymnasium Nordstadt"), "Gymnasium Nordstadt");
         assert_eq!(csv_cell("Schule \"A\", Nord"), "\"Schule \"\"A\"\", Nord\"");
     }

@@ -51,3 +51,22 @@ if $want_browser; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q chromium chromium-driver
   fi
 fi
+
+if $want_browser; then
+  # axe-core for the accessibility checks of the browser tests, from the npm
+  # registry at the version in tests/axe/package-lock.json.
+  axe_version=$(node -p 'require("./tests/axe/package-lock.json").packages["node_modules/axe-core"].version' 2>/dev/null || true)
+  if [ -n "$axe_version" ] && [ "$(node -p 'require("./tests/axe/node_modules/axe-core/package.json").version' 2>/dev/null)" = "$axe_version" ]; then
+    say "axe-core $axe_version present"
+  else
+    if ! command -v npm >/dev/null; then
+      say "installing Debian's npm"
+      sudo_cmd=""
+      [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+      $sudo_cmd apt-get update -q
+      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q npm
+    fi
+    say "installing axe-core from the npm registry (tests/axe)"
+    npm ci --prefix tests/axe --no-audit --no-fund
+  fi
+fi

@@ -27,7 +27,9 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="de">
+        // No `lang` here: the i18n provider sets `lang` and `dir` of the
+        // request's language; a second attribute would contradict it.
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -75,6 +77,9 @@ fn Layout() -> impl IntoView {
     view! {
         <Title text=title />
         <Router>
+            // The first stop of the Tab key: past the header straight to the
+            // content (WCAG 2.4.1 bypass blocks).
+            <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
             <header class="site-header">
                 <a class="brand" href="/">
                     {t!(i18n, app_name)}
@@ -87,7 +92,9 @@ fn Layout() -> impl IntoView {
                 <AccountMenu />
                 <crate::components::language_switch::LanguageSwitch />
             </header>
-            <main id="main">
+            // tabindex -1: following the skip link moves the keyboard focus
+            // into <main>, not just the scroll position.
+            <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     // What pupils and schools see renders completely on
                     // the server too (async mode): with out-of-order

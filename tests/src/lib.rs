@@ -333,23 +333,86 @@ impl Browser {
         Ok(())
     }
 
+    /// Runs axe-core (installed by `scripts/setup.sh --browser` into
+    /// `tests/axe/`) on the open page against WCAG 2.1 A/AA and axe's best
+    /// practices, and fails naming every serious or critical violation with
+    /// the offending elements. `page` names the page in the message.
+    /// Needs JavaScript: WebDriver scripts are page scripts to Chromium.
+    pub async fn assert_accessible(&self, page: &str) -> Result<()> {
+        let violations = self.accessibility_violations().await?;
+        if violations.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "axe-core found {} serious or critical violation(s) on {page}:\n{}",
+            violations.len(),
+            violations.join("\n")
+        )
+    }
+
+    /// The serious and critical axe-core violations of the open page, one
+    /// line per rule with its elements.
+    pub async fn accessibility_violations(&self) -> Result<Vec<String>> {
+        let axe = axe_source()?;
+        self.client.execute(&axe, vec![]).await?;
+        let result = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, {
+                    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+                    resultTypes: ['violations'],
+                }).then(r => done(r.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => n.target.join(' ') + ' ' + n.html.slice(0, 160)),
+                })))).catch(e => done({ error: String(e) }));"#,
+                vec![],
+            )
+            .await?;
+        if let Some(error) = result.get("error") {
+            bail!("axe-core failed: {error}");
+        }
+        let violations = result.as_array().context("axe-core returned no list")?;
+        Ok(violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                let nodes: Vec<&str> = v["nodes"]
+                    .as_array()
+                    .map(|n| n.iter().filter_map(|n| n.as_str()).collect())
+                    .unwrap_or_default();
+                format!(
+                    "  [{}] {}: {}\n      {}",
+                    v["impact"].as_str().unwrap_or("?"),
+                    v["id"].as_str().unwrap_or("?"),
+                    v["help"].as_str().unwrap_or(""),
+                    nodes.join("\n      ")
+                )
+            })
+            .collect())
+    }
+
     /// Saves a PNG of the visible page as `target/e2e-artifacts/{name}.png`
     /// (CI keeps that directory as an artifact) and returns its path.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         // The whole page, not just the first screen: grow the window to the
-        // document's height (capped, so a runaway page cannot exhaust memory).
+        // document's height (capped, so a runaway page cannot exhaust memory),
+        // keeping the width (a phone stays a phone), then restore it.
+        let (width, window_height) = self.client.get_window_size().await?;
+        let width = u32::try_from(width).unwrap_or(1024);
+        let window_height = u32::try_from(window_height).unwrap_or(768);
         let height = self
             .client
             .execute("return document.documentElement.scrollHeight", vec![])
             .await?
             .as_u64()
             .unwrap_or(768)
-            .clamp(768, 12_000);
+            .clamp(u64::from(window_height.min(768)), 12_000);
         self.client
-            .set_window_size(1280, u32::try_from(height).unwrap_or(768))
+            .set_window_size(width, u32::try_from(height).unwrap_or(768))
             .await?;
         let png = self.client.screenshot().await?;
-        self.client.set_window_size(1024, 768).await?;
+        self.client.set_window_size(width, window_height).await?;
         let dir = target_dir().join("e2e-artifacts");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
@@ -370,6 +433,18 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
     }
+}
+
+/// The axe-core script, installed from the npm registry by
+/// `scripts/setup.sh --browser` at the version of `tests/axe/package-lock.json`.
+fn axe_source() -> Result<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (run scripts/setup.sh --browser to install axe-core)",
+            path.display()
+        )
+    })
 }
 
 fn chromium() -> String {

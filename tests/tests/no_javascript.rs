@@ -73,6 +73,7 @@ async fn a_pupil_answers_the_whole_questionnaire_without_javascript() -> anyhow:
 
     let mut pages = 0;
     let mut answered = 0;
+    let mut grid_rows = 0;
     while next.starts_with("/befragung/fragen") {
         pages += 1;
         anyhow::ensure!(pages <= 40, "the questionnaire never ends");
@@ -89,6 +90,11 @@ async fn a_pupil_answers_the_whole_questionnaire_without_javascript() -> anyhow:
         let groups = radio_groups(&main);
         assert!(!groups.is_empty(), "{next}: no question in {main}");
         answered += groups.len();
+        // Questions on shared options come as a grid with column headers.
+        if main.contains("<table class=\"likert\">") {
+            assert!(main.contains("<th scope=\"col\">"), "{next}: {main}");
+            grid_rows += main.matches("<tr class=\"grid-item\">").count();
+        }
         let action = if main.contains("value=\"finish\"") {
             "finish"
         } else {
@@ -107,7 +113,8 @@ async fn a_pupil_answers_the_whole_questionnaire_without_javascript() -> anyhow:
         assert_eq!(posted.status, 303, "{next}: {}", posted.body);
         next = location(&posted);
     }
-    assert_eq!(next, "/befragung/danke");
+    // The thank-you page speaks the questionnaire's language.
+    assert_eq!(next, "/befragung/danke?sprache=de");
     // The demo instrument has 16 pages.
     assert_eq!(pages, 16);
 
@@ -124,6 +131,10 @@ async fn a_pupil_answers_the_whole_questionnaire_without_javascript() -> anyhow:
     );
     // Every answered item is stored: no answer byte is 0 (missing).
     assert!(answered > 16, "only {answered} questions answered");
+    assert!(
+        grid_rows * 2 > answered,
+        "only {grid_rows} of {answered} questions in grids"
+    );
     assert_eq!(
         count_rows(
             &server,
@@ -158,6 +169,17 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
         .await?
         .click()
         .await?;
+    // With scripts the code form posts in the background and navigates
+    // when the answer arrives; without them the post is a page load.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while client.current_url().await?.path() == "/befragung" {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the code was not accepted: {}",
+            main_text().await?
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     let mut pages = 0;
     loop {
@@ -169,12 +191,32 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
         anyhow::ensure!(pages <= 40, "the questionnaire never ends");
         let text = main_text().await?;
         assert!(
-            text.contains(&format!("{pages} / 16")),
+            text.contains(&format!("Seite {pages} von 16")),
             "page {pages} at {url}: {text}"
         );
         assert!(!text.contains("Lade Datenstand"), "page {pages}: {text}");
         assert!(text.contains("noch etwa"), "page {pages}: {text}");
-        let groups = client.find_all(Locator::Css("fieldset.item")).await?;
+        if pages == 2 {
+            let js = if settings.javascript { "js" } else { "no-js" };
+            browser
+                .screenshot(&format!(
+                    "questionnaire-grid-{}x{}-{js}",
+                    settings.width, settings.height
+                ))
+                .await?;
+        }
+        if settings.javascript {
+            // The stacked phone layout of grids is checked by axe too.
+            browser
+                .assert_accessible(&format!(
+                    "questionnaire page {pages} at {}×{}",
+                    settings.width, settings.height
+                ))
+                .await?;
+        }
+        let groups = client
+            .find_all(Locator::Css("fieldset.item, tr.grid-item"))
+            .await?;
         assert!(!groups.is_empty(), "page {pages}: no question in {text}");
         for group in groups {
             // Tapping the option's text, as a pupil does on a phone.
@@ -201,7 +243,9 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
         loop {
             let now = client.current_url().await?;
             let text = main_text().await.unwrap_or_default();
-            if now.path() != "/befragung/fragen" || text.contains(&format!("{} / 16", before + 1)) {
+            if now.path() != "/befragung/fragen"
+                || text.contains(&format!("Seite {} von 16", before + 1))
+            {
                 break;
             }
             anyhow::ensure!(

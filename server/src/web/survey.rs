@@ -53,16 +53,21 @@ fn with_cookie(mut response: Response, value: &str, max_age: Option<u32>) -> Res
     response
 }
 
-/// `POST /befragung/start`: a pupil enters a code.
+/// `POST /befragung/start`: a pupil enters a code and picks the language
+/// of the questionnaire. A started questionnaire resumes in the language
+/// kept with its draft (the questionnaire pages switch it).
 pub async fn start(
     State(state): State<AppState>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let db = &state.db;
-    let typed = fields
-        .iter()
-        .find(|(k, _)| k == "code")
-        .map_or("", |(_, v)| v.as_str());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let typed = field("code").unwrap_or("");
     let Ok(code) = AccessCode::parse(typed) else {
         return to_start("ungueltig");
     };
@@ -84,7 +89,15 @@ pub async fn start(
             Ok(instrument) => instrument,
             Err(error) => return internal(error),
         };
-        if let Err(error) = drafts::start(db, row, &instrument, now()).await {
+        let language = match field("language") {
+            None | Some("") => instrument.default_language().to_string(),
+            Some(language) if instrument.offers_questionnaire_language(language) => {
+                language.to_string()
+            }
+            // Offered by another open wave's questionnaire, not this one.
+            Some(_) => return to_start("sprache"),
+        };
+        if let Err(error) = drafts::start(db, row, &instrument, &language, now()).await {
             return internal(error);
         }
     }
@@ -163,11 +176,12 @@ pub async fn save_page(
         Ok(form) => form,
         Err(error) => return rejected(error),
     };
-    match (form.navigation, form.next_page()) {
+    match (&form.navigation, form.next_page()) {
         (Navigation::Finish, _) | (_, None) => {
             match drafts::finish(db, row.code_id, &instrument, &form, now()).await {
                 Ok(FinishOutcome::Stored | FinishOutcome::AlreadyFinished) => with_cookie(
-                    Redirect::to("/befragung/danke").into_response(),
+                    Redirect::to(&format!("/befragung/danke?sprache={}", draft.language))
+                        .into_response(),
                     "",
                     Some(0),
                 ),

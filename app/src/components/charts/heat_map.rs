@@ -487,6 +487,14 @@ pub fn HeatMap(
         .enumerate()
         .map(|(index, row)| heat_row_view(row, index, &data.columns, geo, &hatch_url))
         .collect_view();
+    // An image's content is presentational, so district links inside one
+    // would be unreachable for screen readers: with links the chart is a
+    // labelled group whose links stay in the tab order.
+    let role = if data.rows.iter().any(|row| row.href.is_some()) {
+        "group"
+    } else {
+        "img"
+    };
     let header = heat_header(&data.columns, geo);
     let ramp = heat_ramp(&data, geo, ramp_y);
     let legend = legend_view(legend_items, &positions, &hatch_url);
@@ -494,7 +502,7 @@ pub fn HeatMap(
         <figure class="chart heat-map" id=id.clone()>
             <figcaption class="chart-title">{data.title.clone()}</figcaption>
             <div class="chart-scroll">
-                <svg class="chart-svg" role="img" aria-labelledby=format!("{id}-title {id}-desc")
+                <svg class="chart-svg" role=role aria-labelledby=format!("{id}-title {id}-desc")
                     width=num(geo.width) height=num(height)
                     viewBox=format!("0 0 {} {}", num(geo.width), num(height))
                     preserveAspectRatio="xMinYMin meet" font-size="12">
@@ -627,6 +635,10 @@ mod render_tests {
         assert!(html.contains(r#"fill="url(#vergleich-hatch)""#), "{html}");
         assert!(html.contains(r#"<pattern id="vergleich-hatch""#), "{html}");
         assert!(html.contains(r#"aria-labelledby="vergleich-title vergleich-desc""#));
+        // With district links the chart is a group, so the links stay
+        // reachable (an image's children are presentational).
+        assert!(html.contains(r#"role="group""#), "{html}");
+        assert!(!html.contains(r#"role="img""#), "{html}");
         assert!(html.contains("rotate(-55)"), "{html}");
         assert!(html.contains(r#"class="chart-scroll""#), "{html}");
         assert!(html.contains("ungünstiger"), "{html}");

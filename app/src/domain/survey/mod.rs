@@ -8,3 +8,4 @@ pub mod questionnaire;
 pub mod respondent;
 pub mod response_csv;
 pub mod validity;
+pub mod wording;

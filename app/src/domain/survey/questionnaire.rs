@@ -21,8 +21,12 @@ pub const HOME_DISTRICT_FIELD: &str = "home_district";
 /// question only in the form; both store as no answer).
 pub const NO_ANSWER: &str = "none";
 
+/// Prefix of the action that switches the questionnaire language
+/// (`language:tr`).
+pub const LANGUAGE_ACTION_PREFIX: &str = "language:";
+
 /// The button a pupil pressed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Navigation {
     /// Save and go to the previous page.
     Back,
@@ -30,6 +34,9 @@ pub enum Navigation {
     Next,
     /// Save and finish (last page only).
     Finish,
+    /// Save, stay on the page and show the questionnaire in this language
+    /// (one the instrument offers pupils).
+    Language(String),
 }
 
 /// A validated page.
@@ -55,8 +62,11 @@ pub enum FormError {
     #[error("unknown page \"{0}\"")]
     UnknownPage(String),
     /// No or an unknown action.
-    #[error("unknown action \"{0}\" (expected back, next or finish)")]
+    #[error("unknown action \"{0}\" (expected back, next, finish or language:<code>)")]
     UnknownAction(String),
+    /// A language switch to a language the questionnaire is not given in.
+    #[error("the questionnaire is not available in language \"{0}\"")]
+    UnknownLanguage(String),
     /// "Finish" anywhere but on the last page.
     #[error("the questionnaire can only be finished on its last page")]
     FinishBeforeLastPage,
@@ -103,7 +113,13 @@ pub fn parse_page_form(
         "next" => Navigation::Next,
         "finish" if last_page => Navigation::Finish,
         "finish" => return Err(FormError::FinishBeforeLastPage),
-        other => return Err(FormError::UnknownAction(other.to_string())),
+        other => match other.strip_prefix(LANGUAGE_ACTION_PREFIX) {
+            Some(language) if instrument.offers_questionnaire_language(language) => {
+                Navigation::Language(language.to_string())
+            }
+            Some(language) => return Err(FormError::UnknownLanguage(language.to_string())),
+            None => return Err(FormError::UnknownAction(other.to_string())),
+        },
     };
     let demographics_here = page == 0;
     let asks_sex = demographics_here && instrument.demographics.ask_sex;
@@ -197,6 +213,7 @@ impl PageForm {
             Navigation::Back => Some(self.page.saturating_sub(1)),
             Navigation::Next => Some(self.page + 1),
             Navigation::Finish => None,
+            Navigation::Language(_) => Some(self.page),
         }
     }
 }
@@ -224,6 +241,66 @@ pub fn minutes_left(instrument: &Instrument, page: usize) -> u32 {
     // At most a few thousand questions: the product fits an f64 exactly
     // enough, and the cast cannot overflow.
     ((questions as f64 * MINUTES_PER_QUESTION).ceil() as u32).max(1)
+}
+
+/// Most options a grid shows side by side: wider sets (e.g. an age of onset
+/// with eight choices) stay one question per block, which reads better than
+/// a table that scrolls sideways on a tablet.
+pub const MAX_GRID_OPTIONS: usize = 7;
+
+/// How a page's questions are laid out: alone, or several items that share
+/// one response set as a grid (one row per item, one column per option).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuestionBlock {
+    /// One question with its own options (index into `Instrument::items`).
+    Single(usize),
+    /// Consecutive items answered on the same response set (index into
+    /// `Instrument::response_sets`); at least two.
+    Grid {
+        /// The shared response set.
+        response_set: usize,
+        /// The items, in page order.
+        items: Vec<usize>,
+    },
+}
+
+/// The blocks of page `page` (0-based; none past the end): each run of at
+/// least two consecutive items with the same response set of at most
+/// [`MAX_GRID_OPTIONS`] options becomes a grid, everything else stays a
+/// single question. The order of the items never changes, so the answer
+/// form posts the same fields either way.
+pub fn question_blocks(instrument: &Instrument, page: usize) -> Vec<QuestionBlock> {
+    let Some(page) = instrument.pages.get(page) else {
+        return Vec::new();
+    };
+    let set_of = |item: usize| instrument.items.get(item).map(|i| i.response_set);
+    let mut blocks = Vec::new();
+    let mut run: Vec<usize> = Vec::new();
+    let flush = |run: &mut Vec<usize>, blocks: &mut Vec<QuestionBlock>| {
+        let gridded = run.len() >= 2
+            && run.first().and_then(|&i| set_of(i)).is_some_and(|set| {
+                instrument
+                    .response_sets
+                    .get(set)
+                    .is_some_and(|s| s.options.len() <= MAX_GRID_OPTIONS)
+            });
+        if gridded {
+            blocks.push(QuestionBlock::Grid {
+                response_set: set_of(run[0]).unwrap_or_default(),
+                items: std::mem::take(run),
+            });
+        } else {
+            blocks.extend(run.drain(..).map(QuestionBlock::Single));
+        }
+    };
+    for &item in &page.items {
+        if run.last().is_some_and(|&last| set_of(last) != set_of(item)) {
+            flush(&mut run, &mut blocks);
+        }
+        run.push(item);
+    }
+    flush(&mut run, &mut blocks);
+    blocks
 }
 
 #[cfg(test)]
@@ -371,6 +448,10 @@ response_set = "agree"
             FormError::FinishBeforeLastPage
         );
         assert_eq!(
+            check(&[("page", "0"), ("action", "language:fr")]),
+            FormError::UnknownLanguage("fr".into())
+        );
+        assert_eq!(
             check(&[("page", "0"), ("action", "next"), ("A1", "1"), ("A1", "2")]),
             FormError::DuplicateField("A1".into())
         );
@@ -416,5 +497,114 @@ response_set = "agree"
         assert_eq!(first.next_page(), Some(0));
         assert_eq!(first.sex, Some(None));
         assert_eq!(first.home_district, Some(None));
+    }
+
+    #[test]
+    fn a_language_switch_saves_the_page_and_stays_on_it() {
+        let i = instrument();
+        let switched = parse_page_form(
+            &i,
+            &form(&[("page", "1"), ("action", "language:en"), ("B1", "2")]),
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(switched.navigation, Navigation::Language("en".into()));
+        assert_eq!(switched.next_page(), Some(1));
+        assert_eq!(switched.answers, vec![(2, 2)]);
+    }
+
+    /// The demo carries Turkish for pupils: every text a pupil reads has
+    /// it, no report text does, and a switch to it is accepted.
+    #[test]
+    fn the_demo_questionnaire_speaks_turkish_to_pupils_only() {
+        let demo = demo();
+        assert_eq!(demo.questionnaire_languages, ["tr"]);
+        assert!(demo.offers_questionnaire_language("tr"));
+        assert!(!demo.offers_questionnaire_language("ar"));
+        assert!(demo.title.translation("tr").is_some());
+        for page in &demo.pages {
+            assert!(page.title.translation("tr").is_some(), "{}", page.id);
+        }
+        for item in &demo.items {
+            assert!(item.text.translation("tr").is_some(), "{}", item.code);
+        }
+        for set in &demo.response_sets {
+            for option in &set.options {
+                assert!(option.label.translation("tr").is_some(), "{}", set.id);
+            }
+        }
+        for scale in &demo.scales {
+            assert_eq!(scale.label.languages().collect::<Vec<_>>(), ["de", "en"]);
+        }
+        let switched = parse_page_form(
+            &demo,
+            &form(&[("page", "3"), ("action", "language:tr")]),
+            &[],
+        )
+        .expect("valid");
+        assert_eq!(switched.navigation, Navigation::Language("tr".into()));
+    }
+
+    fn demo() -> Instrument {
+        Instrument::from_toml_str(
+            include_str!("../../../../instruments/demo-ctc.toml"),
+            "demo-ctc.toml",
+        )
+        .expect("the demo instrument is valid")
+    }
+
+    #[test]
+    fn items_sharing_a_response_set_become_one_grid() {
+        let i = instrument();
+        assert_eq!(
+            question_blocks(&i, 0),
+            vec![QuestionBlock::Grid {
+                response_set: 0,
+                items: vec![0, 1]
+            }]
+        );
+        // A lone item stays a single question; no page, no block.
+        assert_eq!(question_blocks(&i, 1), vec![QuestionBlock::Single(2)]);
+        assert!(question_blocks(&i, 2).is_empty());
+    }
+
+    #[test]
+    fn the_demo_pages_keep_every_item_once_in_order() {
+        let demo = demo();
+        let mut grids = 0;
+        for (index, page) in demo.pages.iter().enumerate() {
+            let blocks = question_blocks(&demo, index);
+            let flattened: Vec<usize> = blocks
+                .iter()
+                .flat_map(|block| match block {
+                    QuestionBlock::Single(item) => vec![*item],
+                    QuestionBlock::Grid { items, .. } => items.clone(),
+                })
+                .collect();
+            assert_eq!(flattened, page.items, "page {}", page.id);
+            for block in &blocks {
+                if let QuestionBlock::Grid {
+                    response_set,
+                    items,
+                } = block
+                {
+                    grids += 1;
+                    assert!(items.len() >= 2);
+                    assert!(demo.response_sets[*response_set].options.len() <= MAX_GRID_OPTIONS);
+                    assert!(
+                        items
+                            .iter()
+                            .all(|&item| demo.items[item].response_set == *response_set)
+                    );
+                }
+            }
+        }
+        // The agreement blocks of the demo are grids; the eight-option
+        // ages of onset are not.
+        assert!(grids >= 10, "{grids} grids");
+        let onset = demo.item_index("PI_ONSET_ALC").expect("an onset item");
+        assert_eq!(demo.response_set_of(onset).id, "onset8");
+        let page = demo.items[onset].page;
+        assert!(question_blocks(&demo, page).contains(&QuestionBlock::Single(onset)));
     }
 }

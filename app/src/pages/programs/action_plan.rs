@@ -315,7 +315,8 @@ fn ActionPlanBody(view: ActionPlanView) -> impl IntoView {
                 </fieldset>
                 <fieldset>
                     <legend>{l("Adressierte Faktoren", "Factors addressed")}</legend>
-                    <select name="factor" multiple size="6">
+                    <select name="factor" multiple size="6"
+                        aria-label=l("Adressierte Faktoren", "Factors addressed")>
                         {view.factors.iter().map(|(id, label)| view! { <option value=id.clone()>{label.clone()}</option> }).collect_view()}
                     </select>
                 </fieldset>

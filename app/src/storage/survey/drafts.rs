@@ -5,7 +5,7 @@
 //! in one transaction: afterwards nothing links the code to the answers.
 
 use crate::domain::survey::instrument::Instrument;
-use crate::domain::survey::questionnaire::PageForm;
+use crate::domain::survey::questionnaire::{Navigation, PageForm};
 use crate::domain::survey::respondent::Sex;
 use crate::domain::survey::validity::flagging_rules;
 use crate::storage::survey::access_codes::{CodeId, CodeRow, CodeState};
@@ -33,6 +33,8 @@ pub struct Draft {
     pub sex: Option<Sex>,
     /// Home district so far.
     pub home_district: Option<i64>,
+    /// The language the pupil answers in (one the instrument offers).
+    pub language: String,
 }
 
 /// Draft answers, sex, home district, start, wave, instrument, class, grade,
@@ -52,7 +54,7 @@ type FinishRow = (
 );
 
 /// Code, wave, municipality, instrument, answers, next page, sex, home
-/// district, wave open today.
+/// district, wave open today, language.
 type DraftRow = (
     i64,
     i64,
@@ -63,11 +65,13 @@ type DraftRow = (
     Option<String>,
     Option<i64>,
     bool,
+    String,
 );
 
 const DRAFT_QUERY: &str = r#"select d.code_id, w.wave_id, w.municipality_id, w.instrument_id,
            d.answers, d.next_page, d.sex, d.home_district_id,
-           w.opens_on <= $2 and $2 <= w.closes_on and w.closed_on is null as wave_open
+           w.opens_on <= $2 and $2 <= w.closes_on and w.closed_on is null as wave_open,
+           d.language
     from response_draft d
     join access_code c on c.code_id = d.code_id
     join school_class k on k.class_id = c.class_id
@@ -92,6 +96,7 @@ pub async fn load(db: &Db, code_id: CodeId) -> StorageResult<Option<Draft>> {
             sex,
             home,
             open,
+            language,
         )| {
             Draft {
                 code_id,
@@ -103,6 +108,7 @@ pub async fn load(db: &Db, code_id: CodeId) -> StorageResult<Option<Draft>> {
                 next_page: usize::try_from(next_page).unwrap_or(0),
                 sex: sex.as_deref().and_then(|s| Sex::parse(s).ok().flatten()),
                 home_district: home,
+                language,
             }
         },
     ))
@@ -131,15 +137,39 @@ pub async fn wave_open_for_class(db: &Db, class_id: i64) -> StorageResult<bool> 
     .unwrap_or(false))
 }
 
-/// Starts the questionnaire of an issued code (or does nothing if it was
-/// started already), with an empty answer vector for the instrument.
-/// `now` (unix seconds) is kept only for the too-fast rule and is deleted with
-/// the draft.
-pub async fn start(db: &Db, code: CodeRow, instrument: &Instrument, now: i64) -> StorageResult<()> {
+/// The instrument versions of the waves open today (what a pupil entering
+/// a code may answer), for the code page's language choice.
+pub async fn instruments_of_open_waves(db: &Db) -> StorageResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        r#"select distinct instrument_id from wave
+           where opens_on <= $1 and $1 <= closes_on and closed_on is null
+           order by instrument_id"#,
+    )
+    .bind(crate::storage::today())
+    .fetch_all(db)
+    .await?)
+}
+
+/// Starts the questionnaire of an issued code in `language` (or does
+/// nothing if it was started already), with an empty answer vector for the
+/// instrument. `now` (unix seconds) is kept only for the too-fast rule and
+/// is deleted with the draft.
+pub async fn start(
+    db: &Db,
+    code: CodeRow,
+    instrument: &Instrument,
+    language: &str,
+    now: i64,
+) -> StorageResult<()> {
     if code.state == CodeState::Finished {
         return Err(StorageError::Conflict(
             "this access code has been used already".into(),
         ));
+    }
+    if !instrument.offers_questionnaire_language(language) {
+        return Err(StorageError::Conflict(format!(
+            "the questionnaire is not available in language \"{language}\""
+        )));
     }
     let mut tx = db.begin().await?;
     sqlx::query("update access_code set state = 'started' where code_id = $1 and state = 'issued'")
@@ -147,19 +177,21 @@ pub async fn start(db: &Db, code: CodeRow, instrument: &Instrument, now: i64) ->
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        r#"insert into response_draft (code_id, answers, next_page, started_at)
-           values ($1, $2, 0, $3) on conflict (code_id) do nothing"#,
+        r#"insert into response_draft (code_id, answers, next_page, started_at, language)
+           values ($1, $2, 0, $3, $4) on conflict (code_id) do nothing"#,
     )
     .bind(code.code_id)
     .bind(vec![0u8; instrument.items.len()])
     .bind(now)
+    .bind(language)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Saves a page into the draft and records the page to resume at.
+/// Saves a page into the draft and records the page to resume at; a
+/// language switch (validated by `parse_page_form`) is kept with it.
 pub async fn save_page(
     db: &Db,
     draft: &Draft,
@@ -170,8 +202,13 @@ pub async fn save_page(
     form.apply(&mut answers);
     let sex = form.sex.unwrap_or(draft.sex);
     let home = form.home_district.unwrap_or(draft.home_district);
+    let language = match &form.navigation {
+        Navigation::Language(language) => language.as_str(),
+        _ => draft.language.as_str(),
+    };
     sqlx::query(
-        r#"update response_draft set answers = $2, next_page = $3, sex = $4, home_district_id = $5
+        r#"update response_draft set answers = $2, next_page = $3, sex = $4, home_district_id = $5,
+               language = $6
            where code_id = $1"#,
     )
     .bind(draft.code_id)
@@ -179,6 +216,7 @@ pub async fn save_page(
     .bind(next_page as i64)
     .bind(sex.map(Sex::as_str))
     .bind(home)
+    .bind(language)
     .execute(db)
     .await?;
     Ok(())

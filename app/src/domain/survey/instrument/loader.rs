@@ -179,6 +179,7 @@ struct Header {
     title: LocalizedText,
     description: Option<LocalizedText>,
     languages: Vec<String>,
+    questionnaire_languages: Vec<String>,
     demonstration: bool,
 }
 
@@ -225,6 +226,9 @@ struct Loader<'s> {
     /// `None` if `instrument.languages` is invalid: translation checks are
     /// then skipped instead of producing an error for every text.
     languages: Option<Vec<String>>,
+    /// `instrument.questionnaire_languages`: further languages of the texts
+    /// a pupil reads (title, pages, items, options); `None` if invalid.
+    questionnaire_languages: Option<Vec<String>>,
     response_sets: Vec<Option<ResponseSet>>,
     response_set_ids: BTreeMap<String, FirstDefinition>,
     items: Vec<ItemDraft>,
@@ -239,6 +243,7 @@ impl<'s> Loader<'s> {
         Self {
             d,
             languages: None,
+            questionnaire_languages: None,
             response_sets: Vec::new(),
             response_set_ids: BTreeMap::new(),
             items: Vec::new(),
@@ -293,6 +298,7 @@ impl<'s> Loader<'s> {
             title: header.title,
             description: header.description,
             languages: header.languages,
+            questionnaire_languages: header.questionnaire_languages,
             demonstration: header.demonstration,
             demographics: demographics?,
             response_sets,
@@ -380,9 +386,44 @@ impl<'s> Loader<'s> {
         Some(id.into_inner())
     }
 
-    /// Reads a localized text: a table mapping every language of
-    /// `instrument.languages` (and no other) to a non-empty string.
+    /// Reads a localized text only coordinators and reports show: a table
+    /// mapping every language of `instrument.languages` (and no other) to a
+    /// non-empty string.
     fn text(&mut self, t: &TableView<'_, '_>, key: &str, required: bool) -> Option<LocalizedText> {
+        self.text_in(t, key, required, false)
+    }
+
+    /// Reads a localized text a pupil reads: it needs the languages of
+    /// `instrument.languages` and of `instrument.questionnaire_languages`.
+    fn questionnaire_text(
+        &mut self,
+        t: &TableView<'_, '_>,
+        key: &str,
+        required: bool,
+    ) -> Option<LocalizedText> {
+        self.text_in(t, key, required, true)
+    }
+
+    fn text_in(
+        &mut self,
+        t: &TableView<'_, '_>,
+        key: &str,
+        required: bool,
+        questionnaire: bool,
+    ) -> Option<LocalizedText> {
+        // The languages this text must have, and the list an error names.
+        let expected: Option<(Vec<String>, &str)> = match (&self.languages, questionnaire) {
+            (Some(languages), false) => Some((languages.clone(), "instrument.languages")),
+            (Some(languages), true) => self.questionnaire_languages.as_ref().map(|more| {
+                let lists = if more.is_empty() {
+                    "instrument.languages"
+                } else {
+                    "instrument.languages and instrument.questionnaire_languages"
+                };
+                (languages.iter().chain(more).cloned().collect(), lists)
+            }),
+            (None, _) => None,
+        };
         let node = if required {
             t.required(&mut self.d, key)?
         } else {
@@ -405,14 +446,24 @@ impl<'s> Loader<'s> {
         for (language, value) in translations.iter() {
             let language: &str = language.get_ref();
             let text_path = format!("{path}.{language}");
-            if let Some(languages) = &self.languages
+            if let Some((languages, lists)) = &expected
                 && !languages.iter().any(|listed| listed == language)
             {
+                let hint = if !questionnaire
+                    && self
+                        .questionnaire_languages
+                        .as_ref()
+                        .is_some_and(|more| more.iter().any(|listed| listed == language))
+                {
+                    "; questionnaire_languages are only for texts pupils read"
+                } else {
+                    ""
+                };
                 self.d.report(
                     &value.span(),
                     &text_path,
                     format!(
-                        "language \"{language}\" is not listed in instrument.languages ({})",
+                        "language \"{language}\" is not listed in {lists} ({}){hint}",
                         list(languages)
                     ),
                 );
@@ -430,7 +481,7 @@ impl<'s> Loader<'s> {
                 None => ok = false,
             }
         }
-        if let Some(languages) = &self.languages {
+        if let Some((languages, lists)) = &expected {
             let missing: Vec<String> = languages
                 .iter()
                 .filter(|language| !translations.contains_key(language.as_str()))
@@ -442,7 +493,7 @@ impl<'s> Loader<'s> {
                     &node.span(),
                     &path,
                     format!(
-                        "missing {} translation{plural} (every text needs all languages of instrument.languages: {})",
+                        "missing {} translation{plural} (every text needs all languages of {lists}: {})",
                         missing.join(", "),
                         list(languages)
                     ),
@@ -583,12 +634,16 @@ impl<'s> Loader<'s> {
                 "title",
                 "description",
                 "languages",
+                "questionnaire_languages",
                 "demonstration",
             ],
         );
         // Languages first: every localized text is checked against them.
         let languages = self.languages(&t);
         self.languages.clone_from(&languages);
+        let questionnaire_languages = self.questionnaire_languages(&t, languages.as_deref());
+        self.questionnaire_languages
+            .clone_from(&questionnaire_languages);
 
         let id = t.req_string(&mut self.d, "id").and_then(|id| {
             check_identifier(
@@ -612,7 +667,7 @@ impl<'s> Loader<'s> {
                 Some(version.into_inner())
             }
         });
-        let title = self.text(&t, "title", true);
+        let title = self.questionnaire_text(&t, "title", true);
         let description = self.text(&t, "description", false);
         let description_ok = description.is_some() || t.get("description").is_none();
         let demonstration = t.opt_bool(&mut self.d, "demonstration").unwrap_or(false);
@@ -625,6 +680,7 @@ impl<'s> Loader<'s> {
             title: title?,
             description,
             languages: languages?,
+            questionnaire_languages: questionnaire_languages?,
             demonstration,
         })
     }
@@ -632,8 +688,32 @@ impl<'s> Loader<'s> {
     fn languages(&mut self, t: &TableView<'_, '_>) -> Option<Vec<String>> {
         let (array, span, path) = t.req_array(&mut self.d, "languages")?;
         self.non_empty(array, &span, &path, "at least one language");
+        let ok = !array.is_empty();
+        self.language_list(array, &path, &[], ok)
+    }
+
+    /// `questionnaire_languages`: optional, none of `instrument.languages`.
+    fn questionnaire_languages(
+        &mut self,
+        t: &TableView<'_, '_>,
+        languages: Option<&[String]>,
+    ) -> Option<Vec<String>> {
+        if t.get("questionnaire_languages").is_none() {
+            return Some(Vec::new());
+        }
+        let (array, _, path) = t.req_array(&mut self.d, "questionnaire_languages")?;
+        self.language_list(array, &path, languages.unwrap_or_default(), true)
+    }
+
+    /// A list of distinct language codes, none of them in `taken`.
+    fn language_list(
+        &mut self,
+        array: &DeArray<'_>,
+        path: &str,
+        taken: &[String],
+        mut ok: bool,
+    ) -> Option<Vec<String>> {
         let mut languages = Vec::new();
-        let mut ok = !array.is_empty();
         for (index, node) in array.iter().enumerate() {
             let item_path = format!("{path}[{index}]");
             let Some(language) = string(&mut self.d, node, &item_path) else {
@@ -653,6 +733,16 @@ impl<'s> Loader<'s> {
                     &language.span(),
                     &item_path,
                     format!("language \"{}\" is listed twice", language.get_ref()),
+                );
+                ok = false;
+            } else if taken.contains(language.get_ref()) {
+                self.d.report(
+                    &language.span(),
+                    &item_path,
+                    format!(
+                        "language \"{}\" is already in instrument.languages",
+                        language.get_ref()
+                    ),
                 );
                 ok = false;
             } else {
@@ -716,7 +806,7 @@ impl<'s> Loader<'s> {
             };
             option.check_keys(&mut self.d, &["value", "label"]);
             let value = option.req_integer(&mut self.d, "value");
-            let label = self.text(&option, "label", true);
+            let label = self.questionnaire_text(&option, "label", true);
             let Some(value) = value else {
                 ok = false;
                 continue;
@@ -769,8 +859,8 @@ impl<'s> Loader<'s> {
             page_ids,
             page_index,
         );
-        let title = self.text(&t, "title", true);
-        let intro = self.text(&t, "intro", false);
+        let title = self.questionnaire_text(&t, "title", true);
+        let intro = self.questionnaire_text(&t, "intro", false);
         let intro_ok = intro.is_some() || t.get("intro").is_none();
 
         let (array, span, items_path) = t.req_array(&mut self.d, "items")?;
@@ -811,7 +901,7 @@ impl<'s> Loader<'s> {
             index,
         );
         self.item_codes = codes;
-        let text = self.text(&t, "text", true);
+        let text = self.questionnaire_text(&t, "text", true);
         let response_set = t.req_string(&mut self.d, "response_set").and_then(|id| {
             let found = self
                 .response_set_ids

@@ -461,6 +461,10 @@ pub struct Instrument {
     pub description: Option<LocalizedText>,
     /// Languages every text is available in; the first is the default.
     pub languages: Vec<String>,
+    /// Further languages of the questionnaire only: the texts a pupil reads
+    /// (title, pages, items, options) carry them, reports do not.
+    #[serde(default)]
+    pub questionnaire_languages: Vec<String>,
     /// Marks a demonstration instrument (not the licensed CTC questionnaire).
     pub demonstration: bool,
     /// Built-in demographic questions to ask.
@@ -493,6 +497,21 @@ impl Instrument {
     /// a validated instrument never has.
     pub fn default_language(&self) -> &str {
         self.languages.first().map_or("", String::as_str)
+    }
+
+    /// Every language a pupil can answer in: `languages`, then
+    /// `questionnaire_languages`.
+    pub fn questionnaire_language_codes(&self) -> impl Iterator<Item = &str> {
+        self.languages
+            .iter()
+            .chain(&self.questionnaire_languages)
+            .map(String::as_str)
+    }
+
+    /// Whether pupils can answer in `language`.
+    pub fn offers_questionnaire_language(&self, language: &str) -> bool {
+        self.questionnaire_language_codes()
+            .any(|offered| offered == language)
     }
 
     /// Index of the item with `code`.

@@ -402,6 +402,82 @@ fn language_not_listed() {
     );
 }
 
+/// A pupil-only language: every text a pupil reads needs it (here none has
+/// it yet), texts of reports must not have it.
+#[test]
+fn questionnaire_languages_are_required_on_pupil_texts_only() {
+    let errors = broken(&[(
+        r#"languages = ["de", "en"]"#,
+        "languages = [\"de\", \"en\"]\nquestionnaire_languages = [\"tr\"]",
+    )]);
+    assert_error(
+        &errors,
+        8,
+        "instrument.title",
+        "missing \"tr\" translation (every text needs all languages of instrument.languages and instrument.questionnaire_languages: de, en, tr)",
+    );
+    assert_error(
+        &errors,
+        20,
+        "response_sets[0].options[0].label",
+        "missing \"tr\"",
+    );
+    assert_error(&errors, 36, "pages[0].title", "missing \"tr\"");
+    assert_error(&errors, 41, "pages[0].items[0].text", "missing \"tr\"");
+    assert!(
+        errors.iter().all(|error| !error.key.starts_with("scales")),
+        "scale labels are for reports: {errors:?}"
+    );
+
+    let errors = broken(&[
+        (
+            r#"languages = ["de", "en"]"#,
+            "languages = [\"de\", \"en\"]\nquestionnaire_languages = [\"en\", \"tr\", \"tr\"]",
+        ),
+        (
+            r#"label = { de = "Konflikte in der Familie", en = "Family conflict" }"#,
+            r#"label = { de = "Konflikte in der Familie", en = "Family conflict", tr = "Aile içi çatışma" }"#,
+        ),
+    ]);
+    assert_error(
+        &errors,
+        10,
+        "instrument.questionnaire_languages[0]",
+        "language \"en\" is already in instrument.languages",
+    );
+    assert_error(
+        &errors,
+        10,
+        "instrument.questionnaire_languages[2]",
+        "language \"tr\" is listed twice",
+    );
+    // An invalid list does not add an error to every pupil text.
+    assert_count(&errors, 3);
+    assert_error(
+        &errors,
+        83,
+        "scales[0].label.tr",
+        "language \"tr\" is not listed in instrument.languages (de, en)",
+    );
+
+    let errors = broken(&[
+        (
+            r#"languages = ["de", "en"]"#,
+            "languages = [\"de\", \"en\"]\nquestionnaire_languages = [\"tr\"]",
+        ),
+        (
+            r#"label = { de = "Konflikte in der Familie", en = "Family conflict" }"#,
+            r#"label = { de = "Konflikte in der Familie", en = "Family conflict", tr = "Aile içi çatışma" }"#,
+        ),
+    ]);
+    assert_error(
+        &errors,
+        83,
+        "scales[0].label.tr",
+        "(de, en); questionnaire_languages are only for texts pupils read",
+    );
+}
+
 #[test]
 fn cut_point_out_of_range() {
     let errors = broken(&[("cut_point = 2.5", "cut_point = 4.5")]);

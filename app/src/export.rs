@@ -16,7 +16,7 @@ pub struct GroupNames {
 }
 
 /// The header of the profile CSV, in column order.
-pub const PROFILE_COLUMNS: [&str; 28] = [
+pub const PROFILE_COLUMNS: [&str; 29] = [
     "wave",
     "instrument",
     "cut_point_set",
@@ -43,6 +43,7 @@ pub const PROFILE_COLUMNS: [&str; 28] = [
     "difference_points",
     "p_value",
     "p_adjusted",
+    "p_adjustment",
     "elevated",
     "suppressed",
 ];
@@ -95,8 +96,9 @@ pub fn write_profile_csv<W: Write>(
                 comparison.map_or(String::new(), |_| table.reference_label.clone()),
                 num(comparison.and_then(|c| c.reference_percent)),
                 num(comparison.and_then(|c| c.difference_points)),
-                sci(comparison.and_then(|c| c.p_value)),
-                sci(comparison.and_then(|c| c.p_adjusted)),
+                num(comparison.and_then(|c| c.p_value)),
+                num(comparison.and_then(|c| c.p_adjusted)),
+                comparison.map_or(String::new(), |c| c.methods.adjustment.clone()),
                 elevated,
                 suppressed.to_string(),
             ])?;
@@ -168,8 +170,8 @@ pub fn write_municipality_csv<W: Write>(
                 compared.map_or(String::new(), |_| reference.clone()),
                 num(compared.and_then(|c| c.reference_percent)),
                 num(compared.and_then(|c| c.difference_points)),
-                sci(compared.and_then(|c| c.p_value)),
-                sci(compared.and_then(|c| c.p_adjusted)),
+                num(compared.and_then(|c| c.p_value)),
+                num(compared.and_then(|c| c.p_adjusted)),
                 elevated,
                 figures.is_none().to_string(),
             ])?;
@@ -252,18 +254,16 @@ fn opt(value: Option<u64>) -> String {
     value.map_or(String::new(), |v| v.to_string())
 }
 
-/// Percentages and means with two decimals: more would suggest a precision
-/// the intervals deny.
+/// A figure at full precision: the shortest decimal that reads back as the
+/// same `f64` (never an exponent). Analysts recompute differences, pool
+/// groups and adjust p-values themselves, and rounding before that step
+/// biases them; the pages round for reading.
 fn num(value: Option<f64>) -> String {
-    value.map_or(String::new(), |v| format!("{v:.2}"))
-}
-
-fn sci(value: Option<f64>) -> String {
-    value.map_or(String::new(), |v| format!("{v:.4e}"))
+    value.map_or(String::new(), |v| v.to_string())
 }
 
 /// The header of the trend CSV, in column order.
-pub const TREND_COLUMNS: [&str; 20] = [
+pub const TREND_COLUMNS: [&str; 25] = [
     "district_code",
     "district",
     "school",
@@ -280,9 +280,14 @@ pub const TREND_COLUMNS: [&str; 20] = [
     "change_previous_ci_lower",
     "change_previous_ci_upper",
     "change_previous_p",
+    "change_previous_p_adjusted",
     "change_previous_significant",
     "change_first_points",
+    "change_first_ci_lower",
+    "change_first_ci_upper",
     "change_first_p",
+    "change_first_p_adjusted",
+    "change_first_significant",
     "comparability_warning",
 ];
 
@@ -326,10 +331,15 @@ pub fn write_trend_csv<W: Write>(
                 num(previous.map(|c| c.difference_points)),
                 num(previous.and_then(|c| c.ci_points).map(|ci| ci.lower)),
                 num(previous.and_then(|c| c.ci_points).map(|ci| ci.upper)),
-                sci(previous.map(|c| c.p_value)),
+                num(previous.map(|c| c.p_value)),
+                num(previous.and_then(|c| c.p_adjusted)),
                 previous.map_or(String::new(), |c| c.significant.to_string()),
                 num(first.map(|c| c.difference_points)),
-                sci(first.map(|c| c.p_value)),
+                num(first.and_then(|c| c.ci_points).map(|ci| ci.lower)),
+                num(first.and_then(|c| c.ci_points).map(|ci| ci.upper)),
+                num(first.map(|c| c.p_value)),
+                num(first.and_then(|c| c.p_adjusted)),
+                first.map_or(String::new(), |c| c.significant.to_string()),
                 warning,
             ])?;
         }
@@ -401,22 +411,16 @@ pub fn write_quality_csv<W: Write>(
         let (n, value, lower, upper) = alpha.as_ref().map_or_else(Default::default, |a| {
             (
                 a.n.to_string(),
-                format!("{:.3}", a.alpha),
-                a.ci95
-                    .map_or(String::new(), |ci| format!("{:.3}", ci.lower)),
-                a.ci95
-                    .map_or(String::new(), |ci| format!("{:.3}", ci.upper)),
+                a.alpha.to_string(),
+                num(a.ci95.map(|ci| ci.lower)),
+                num(a.ci95.map(|ci| ci.upper)),
             )
         });
         out.write_record(["cronbach_alpha", scale, &n, &value, &lower, &upper])?;
     }
     for (item, missing) in &report.item_missing {
-        let (n, share) = missing.map_or_else(Default::default, |p| {
-            (
-                p.n.to_string(),
-                p.estimate().map_or(String::new(), |e| format!("{e:.4}")),
-            )
-        });
+        let (n, share) =
+            missing.map_or_else(Default::default, |p| (p.n.to_string(), num(p.estimate())));
         out.write_record(["item_missing_share", item, &n, &share, "", ""])?;
     }
     out.flush()?;

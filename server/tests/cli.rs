@@ -298,8 +298,8 @@ async fn export_profile_compares_with_imported_norms() {
     };
     // The grade-specific norm wins over the all-grades one; the city total
     // is compared with the norm too.
-    assert_eq!(&conflict("8")[column("reference_percent")], "30.00");
-    assert_eq!(&conflict("6")[column("reference_percent")], "20.00");
+    assert_eq!(&conflict("8")[column("reference_percent")], "30");
+    assert_eq!(&conflict("6")[column("reference_percent")], "20");
     assert_eq!(
         &conflict("ALL")[column("reference")],
         "Landesbefragung 2025"

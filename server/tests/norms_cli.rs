@@ -176,9 +176,9 @@ fn norm_sets_import_round_trip_and_refuse_bad_files_without_change() {
     };
     assert_eq!(
         reference_of("8"),
-        ("Landesbefragung 2025".into(), "30.50".into())
+        ("Landesbefragung 2025".into(), "30.5".into())
     );
-    assert_eq!(reference_of("6").1, "20.00");
+    assert_eq!(reference_of("6").1, "20");
     let unknown = server(
         &db,
         &["export-profile", "--wave", "1", "--reference", "nope"],

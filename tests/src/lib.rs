@@ -333,6 +333,43 @@ impl Browser {
         Ok(())
     }
 
+    /// The visible text of `<main>`: what the user reads, never what sits
+    /// in a `<template>`.
+    pub async fn main_text(&self) -> Result<String> {
+        Ok(self.client.find(Locator::Css("main")).await?.text().await?)
+    }
+
+    /// Answers the open questionnaire page as a pupil who taps the first
+    /// option of every question (alone or in a grid row), then presses the
+    /// page's forward button (`next`, or `finish` on the last page).
+    pub async fn answer_page_with_first_options(&self) -> Result<()> {
+        let groups = self
+            .client
+            .find_all(Locator::Css("fieldset.item, tr.grid-item"))
+            .await?;
+        anyhow::ensure!(!groups.is_empty(), "no question on the page");
+        for group in groups {
+            // The option's text, as a pupil taps it on a phone.
+            group.find(Locator::Css("label")).await?.click().await?;
+        }
+        let forward = if self
+            .client
+            .find_all(Locator::Css("button[value=finish]"))
+            .await?
+            .is_empty()
+        {
+            "next"
+        } else {
+            "finish"
+        };
+        self.client
+            .find(Locator::Css(&format!("button[value={forward}]")))
+            .await?
+            .click()
+            .await?;
+        Ok(())
+    }
+
     /// Runs axe-core (installed by `scripts/setup.sh --browser` into
     /// `tests/axe/`) on the open page against WCAG 2.1 A/AA and axe's best
     /// practices, and fails naming every serious or critical violation with
@@ -539,6 +576,17 @@ pub async fn http_post_form(url: &str, body: &str, cookie: Option<&str>) -> Resu
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     })
+}
+
+/// The `name=value` of the first `Set-Cookie` of a response (e.g. the
+/// questionnaire's code cookie after `POST /befragung/start`).
+pub fn set_cookie(response: &HttpResponse) -> Result<String> {
+    let header = response
+        .headers
+        .get("set-cookie")
+        .context("no Set-Cookie header")?
+        .to_str()?;
+    Ok(header.split(';').next().unwrap_or_default().to_string())
 }
 
 /// Sets up an open survey wave with one class of `pupils` pupils on a

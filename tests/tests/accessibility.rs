@@ -25,19 +25,9 @@ async fn wait_for(browser: &Browser, css: &str) -> Result<()> {
     Ok(())
 }
 
-/// The visible text of `<main>`.
-async fn main_text(browser: &Browser) -> Result<String> {
-    Ok(browser
-        .client
-        .find(Locator::Css("main"))
-        .await?
-        .text()
-        .await?)
-}
-
 /// The progress line's "Seite N von M" page number, if the page has one.
 async fn page_number(browser: &Browser) -> Result<Option<usize>> {
-    let text = main_text(browser).await?;
+    let text = browser.main_text().await?;
     Ok(text
         .split("Seite ")
         .nth(1)
@@ -238,7 +228,7 @@ async fn a_pupil_finishes_the_questionnaire_with_the_keyboard_alone() -> Result<
         browser.client.current_url().await?.path(),
         "/befragung/danke"
     );
-    assert!(main_text(&browser).await?.contains("Vielen Dank"));
+    assert!(browser.main_text().await?.contains("Vielen Dank"));
     browser.close().await?;
     assert_eq!(
         e2e::count_rows(&server, "select count(*) from response").await?,

@@ -8,20 +8,11 @@ use e2e::{Browser, TestServer, count_rows, http_get, http_post_form, open_survey
 use fantoccini::Locator;
 use std::time::{Duration, Instant};
 
-async fn main_text(browser: &Browser) -> anyhow::Result<String> {
-    Ok(browser
-        .client
-        .find(Locator::Css("main"))
-        .await?
-        .text()
-        .await?)
-}
-
 /// Waits until the visible `<main>` contains `text`.
 async fn wait_for_text(browser: &Browser, text: &str) -> anyhow::Result<String> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let main = main_text(browser).await.unwrap_or_default();
+        let main = browser.main_text().await.unwrap_or_default();
         if main.contains(text) {
             return Ok(main);
         }
@@ -69,33 +60,6 @@ async fn enter_code(
     Ok(())
 }
 
-/// Ticks the first option of every question on the page and presses the
-/// page's forward button.
-async fn answer_page(browser: &Browser) -> anyhow::Result<()> {
-    let client = &browser.client;
-    for group in client
-        .find_all(Locator::Css("fieldset.item, tr.grid-item"))
-        .await?
-    {
-        group.find(Locator::Css("label")).await?.click().await?;
-    }
-    let forward = if client
-        .find_all(Locator::Css("button[value=finish]"))
-        .await?
-        .is_empty()
-    {
-        "next"
-    } else {
-        "finish"
-    };
-    client
-        .find(Locator::Css(&format!("button[value={forward}]")))
-        .await?
-        .click()
-        .await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn a_pupil_answers_in_turkish_resumes_in_turkish_and_finishes() -> anyhow::Result<()> {
     let server = TestServer::start()?;
@@ -121,7 +85,7 @@ async fn a_pupil_answers_in_turkish_resumes_in_turkish_and_finishes() -> anyhow:
     browser
         .assert_accessible("Turkish questionnaire page 1")
         .await?;
-    answer_page(&browser).await?;
+    browser.answer_page_with_first_options().await?;
     let second = wait_for_text(&browser, "Sayfa 2 / 16").await?;
     assert!(second.contains("Mahallen nasıl bir yer?"), "{second}");
     assert!(second.contains("HAYIR!"), "{second}");
@@ -150,13 +114,14 @@ async fn a_pupil_answers_in_turkish_resumes_in_turkish_and_finishes() -> anyhow:
     wait_for_text(&browser, "Sayfa 2 / 16").await?;
 
     for page in 2..=16 {
-        answer_page(&browser).await?;
+        browser.answer_page_with_first_options().await?;
         if page < 16 {
             wait_for_text(&browser, &format!("Sayfa {} / 16", page + 1)).await?;
         }
     }
     let thanks = wait_for_text(&browser, "Çok teşekkürler!").await?;
     assert!(thanks.contains("anonim"), "{thanks}");
+    browser.assert_accessible("Turkish thank-you page").await?;
     let url = browser.client.current_url().await?;
     assert_eq!(url.path(), "/befragung/danke");
     browser.close().await?;
@@ -222,12 +187,7 @@ async fn a_language_the_questionnaire_lacks_is_refused_and_changes_nothing() -> 
     )
     .await?;
     assert_eq!(started.status, 303);
-    let cookie = started.headers["set-cookie"]
-        .to_str()?
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let cookie = e2e::set_cookie(&started)?;
     assert_eq!(
         count_rows(
             &server,

@@ -3,6 +3,7 @@
 //! the questionnaire is answered start to finish with plain form posts, as a
 //! school tablet with scripts blocked would.
 
+use anyhow::Context;
 use e2e::{
     Browser, BrowserSettings, TestServer, count_rows, http_get, http_post_form,
     open_survey_with_codes, visible_main,
@@ -62,12 +63,7 @@ async fn a_pupil_answers_the_whole_questionnaire_without_javascript() -> anyhow:
     )
     .await?;
     assert_eq!(start.status, 303, "{}", start.body);
-    let cookie = start.headers["set-cookie"]
-        .to_str()?
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    let cookie = e2e::set_cookie(&start)?;
     let mut next = location(&start);
     assert!(next.starts_with("/befragung/fragen"), "{next}");
 
@@ -156,7 +152,6 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
     let codes = open_survey_with_codes(&server, 1)?;
     let browser = Browser::start_with(settings).await?;
     let client = &browser.client;
-    let main_text = || async { client.find(Locator::Css("main")).await?.text().await };
 
     client.goto(&format!("{}/befragung", server.url)).await?;
     client
@@ -176,7 +171,7 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
         anyhow::ensure!(
             std::time::Instant::now() < deadline,
             "the code was not accepted: {}",
-            main_text().await?
+            browser.main_text().await?
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -189,7 +184,7 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
         }
         pages += 1;
         anyhow::ensure!(pages <= 40, "the questionnaire never ends");
-        let text = main_text().await?;
+        let text = browser.main_text().await?;
         assert!(
             text.contains(&format!("Seite {pages} von 16")),
             "page {pages} at {url}: {text}"
@@ -214,35 +209,17 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
                 ))
                 .await?;
         }
-        let groups = client
-            .find_all(Locator::Css("fieldset.item, tr.grid-item"))
-            .await?;
-        assert!(!groups.is_empty(), "page {pages}: no question in {text}");
-        for group in groups {
-            // Tapping the option's text, as a pupil does on a phone.
-            group.find(Locator::Css("label")).await?.click().await?;
-        }
-        let action = if client
-            .find_all(Locator::Css("button[value=finish]"))
-            .await?
-            .is_empty()
-        {
-            "next"
-        } else {
-            "finish"
-        };
-        client
-            .find(Locator::Css(&format!("button[value={action}]")))
-            .await?
-            .click()
-            .await?;
+        browser
+            .answer_page_with_first_options()
+            .await
+            .with_context(|| format!("page {pages}: {text}"))?;
         // Without scripts the post is a full page load; wait for the next
         // document (its URL or progress changes).
         let before = pages;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         loop {
             let now = client.current_url().await?;
-            let text = main_text().await.unwrap_or_default();
+            let text = browser.main_text().await.unwrap_or_default();
             if now.path() != "/befragung/fragen"
                 || text.contains(&format!("Seite {} von 16", before + 1))
             {
@@ -257,7 +234,7 @@ async fn answer_in_a_browser(settings: BrowserSettings) -> anyhow::Result<()> {
     }
     assert_eq!(pages, 16);
     assert_eq!(client.current_url().await?.path(), "/befragung/danke");
-    let text = main_text().await?;
+    let text = browser.main_text().await?;
     assert!(text.contains("Vielen Dank"), "{text}");
     assert!(text.contains("gespeichert"), "{text}");
     assert!(text.contains("anonym"), "{text}");

@@ -186,8 +186,7 @@ async fn start(server: &TestServer, code: &str) -> anyhow::Result<String> {
     )
     .await?;
     anyhow::ensure!(response.status == 303, "start answered {}", response.status);
-    let cookie = response.headers["set-cookie"].to_str()?;
-    Ok(cookie.split(';').next().unwrap_or_default().to_string())
+    e2e::set_cookie(&response)
 }
 
 #[tokio::test]

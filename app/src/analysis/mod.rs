@@ -24,7 +24,7 @@ use crate::domain::analysis::scoring::{PupilScores, ScoringPlan};
 use crate::domain::analysis::stats::Proportion;
 use crate::domain::analysis::suppression::SuppressionError;
 use crate::domain::analysis::trend::{
-    TrendOptions, TrendWave, VersionTag, WavePoint, compute_trend,
+    TrendOptions, TrendWave, VersionTag, WavePoint, adjust_changes, compute_trend,
 };
 use crate::domain::survey::instrument::{Instrument, LocalizedText, OutcomeGroup};
 use crate::storage::analysis::norms::NormSet;
@@ -338,7 +338,7 @@ pub async fn municipality_trends(
         }
     }
     let trend_options = TrendOptions::default();
-    Ok(series
+    let mut trends: Vec<TrendSeries> = series
         .into_iter()
         .map(|((key, factor_id), (factor_label, points))| TrendSeries {
             key,
@@ -346,7 +346,16 @@ pub async fn municipality_trends(
             factor_label,
             waves: compute_trend(&points, &trend_options),
         })
-        .collect())
+        .collect();
+    // One family per group, as the profile adjusts the factors of a group:
+    // every change of every factor of the group over all waves.
+    for group in trends.chunk_by_mut(|a, b| a.key == b.key) {
+        adjust_changes(
+            group.iter_mut().flat_map(|one| one.waves.iter_mut()),
+            trend_options.alpha,
+        );
+    }
+    Ok(trends)
 }
 
 /// The profile table behind the results pages and their CSV downloads, from

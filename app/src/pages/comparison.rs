@@ -38,6 +38,9 @@ pub struct ComparisonView {
     pub csv_url: String,
     /// What the districts are compared with.
     pub reference: ReferenceChoice,
+    /// Whether the multiple-testing family is the whole page (every
+    /// district × factor) instead of each district's factors.
+    pub report_family: bool,
 }
 
 /// The comparison of every district of a wave (optionally one grade),
@@ -48,6 +51,7 @@ pub async fn load_comparison_view(
     grade: Option<u8>,
     sort: Option<String>,
     reference: Option<String>,
+    adjustment: Option<String>,
     language: String,
 ) -> Result<ComparisonView, AppError> {
     use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
@@ -69,7 +73,27 @@ pub async fn load_comparison_view(
     );
     let reference_label = reference_choice.label.clone();
     let reference_key = reference_choice.key.clone();
-    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms()).await?;
+    let report_family = match adjustment.as_deref() {
+        None | Some("" | "gruppe") => false,
+        Some("bericht") => true,
+        Some(other) => {
+            return Err(AppError::InvalidInput(format!(
+                "korrektur \"{other}\": erwartet gruppe oder bericht / expected gruppe or bericht"
+            )));
+        }
+    };
+    let published = crate::analysis::page_profile(&db, &scoped.wave, reference.norms()).await?;
+    // One family over the page: exactly the rows shown (districts, and the
+    // city against a norm) at this grade.
+    let table = if report_family {
+        let mut shown = published.only_groups(|key| {
+            key.school.is_none() && key.grade == grade && key.sex == SexKey::All
+        });
+        shown.adjust_over_report(&crate::domain::analysis::profile::ProfileOptions::default());
+        std::sync::Arc::new(shown)
+    } else {
+        published
+    };
     let districts = geography::districts(&db, scoped.municipality.municipality_id).await?;
     let columns: Vec<HeatColumn> = table
         .factors
@@ -182,6 +206,9 @@ pub async fn load_comparison_view(
     if let Some(key) = &reference_key {
         csv_url.push_str(&format!("&reference={key}"));
     }
+    if report_family {
+        csv_url.push_str("&adjustment=report");
+    }
     Ok(ComparisonView {
         language,
         municipality: scoped.municipality.name.clone(),
@@ -198,6 +225,7 @@ pub async fn load_comparison_view(
         heat_map,
         csv_url,
         reference: reference_choice,
+        report_family,
     })
 }
 
@@ -216,12 +244,15 @@ pub fn ComparisonPage() -> impl IntoView {
                     .with(|q| q.get("sortierung"))
                     .filter(|s| !s.is_empty()),
                 query.with(|q| q.get("referenz")),
+                query.with(|q| q.get("korrektur")),
                 language_code(i18n.get_locale()),
             )
         },
-        |(wave, grade, sort, reference, language)| async move {
+        |(wave, grade, sort, reference, adjustment, language)| async move {
             match wave {
-                Some(wave) => load_comparison_view(wave, grade, sort, reference, language).await,
+                Some(wave) => {
+                    load_comparison_view(wave, grade, sort, reference, adjustment, language).await
+                }
                 None => Err(AppError::NotFound),
             }
         },
@@ -264,8 +295,26 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
             </label>
             <ReferenceSelect choice=view.reference.clone() language=language.clone()
                 default_label=l("Gesamte Stadt", "Whole city") />
+            <label>
+                {l("Mehrfachtest-Korrektur", "Multiple-testing adjustment")}
+                <select name="korrektur">
+                    <option value="gruppe" selected=!view.report_family>{l("je Stadtteil", "per district")}</option>
+                    <option value="bericht" selected=view.report_family>{l("über alle Stadtteile und Faktoren", "over all districts and factors")}</option>
+                </select>
+            </label>
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
+        <p class="footnote">{if view.report_family {
+            l(
+                "„Auffällig“ (*): nach Benjamini-Hochberg-Korrektur über alle Stadtteile und Faktoren dieser Seite zusammen signifikant und mindestens 5 Prozentpunkte ungünstiger. Strenger als je Stadtteil: geeignet, wenn der Vergleich nach Kandidaten in der ganzen Stadt durchsucht wird.",
+                "\"Of concern\" (*): significant after Benjamini–Hochberg adjustment over all districts and factors of this page together, and at least 5 points worse. Stricter than per district: suited to scanning the whole city for candidates.",
+            )
+        } else {
+            l(
+                "„Auffällig“ (*): nach Benjamini-Hochberg-Korrektur über die Faktoren des jeweiligen Stadtteils signifikant und mindestens 5 Prozentpunkte ungünstiger – wie im Profil des Stadtteils.",
+                "\"Of concern\" (*): significant after Benjamini–Hochberg adjustment over the factors of each district, and at least 5 points worse – as in the district's profile.",
+            )
+        }}</p>
         <ReferenceSource choice=view.reference.clone() language=language.clone() />
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>

@@ -265,8 +265,8 @@ fn TrendBody(view: TrendView) -> impl IntoView {
         })}
         {view.warnings.iter().map(|w| view! { <p class="notice warn">{w.clone()}</p> }).collect_view()}
         <p class="footnote">{l(
-            "Punkte mit Intervallen: Anteil je Welle (95-%-Konfidenzintervall). Ausgefüllter großer Punkt mit *: signifikante Veränderung gegenüber der vorigen Welle (zweiseitiger z-Test, p < 0,05, nicht für Mehrfachvergleiche korrigiert). Gestrichelt: gesamte Stadt.",
-            "Points with intervals: share per wave (95 % confidence interval). Large filled point with *: significant change since the previous wave (two-sided z-test, p < 0.05, not adjusted for multiple comparisons). Dashed: whole city.",
+            "Punkte mit Intervallen: Anteil je Welle (95-%-Konfidenzintervall). Ausgefüllter großer Punkt mit *: signifikante Veränderung gegenüber der vorigen Welle (zweiseitiger z-Test, nach Benjamini-Hochberg-Korrektur über alle Veränderungen aller Faktoren dieser Gruppe p < 0,05). Gestrichelt: gesamte Stadt.",
+            "Points with intervals: share per wave (95 % confidence interval). Large filled point with *: significant change since the previous wave (two-sided z-test, p < 0.05 after Benjamini–Hochberg adjustment over every change of every factor of this group). Dashed: whole city.",
         )}</p>
         <div class="trend-grid">
             {view.charts.into_iter().map(|data| view! { <TrendChart data /> }).collect_view()}

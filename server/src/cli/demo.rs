@@ -149,7 +149,7 @@ const WAVES: [DemoWave; 2] = [
         opens_on: "2026-03-02",
         closes_on: "2026-04-24",
         changes: &[
-            ("fam_conflict", "NORD", -0.5),
+            ("fam_conflict", "NORD", -0.9),
             ("fam_management", "NORD", -0.3),
             ("pi_antisocial_peers", "HAFEN", 0.2),
         ],

@@ -56,6 +56,11 @@ pub struct ExportProfileArgs {
     /// the city total.
     #[arg(long, conflicts_with = "norms")]
     pub reference: Option<String>,
+    /// Multiple-testing family of `p_adjusted`: `group` adjusts the factors
+    /// of each group (the profile page's family), `report` every group and
+    /// factor of the file together (docs/statistics.md).
+    #[arg(long, default_value = "group", value_parser = ["group", "report"])]
+    pub adjustment: String,
 }
 
 /// Reads a norms file (`factor,grade,percent`) for the factors of
@@ -150,8 +155,11 @@ pub async fn export_profile(db: &Db, args: &ExportProfileArgs) -> anyhow::Result
         norms,
         ..ReportOptions::default()
     };
-    let table =
+    let mut table =
         app::analysis::wave_profile(db, &wave, &breakdown, args.include_flagged, &options).await?;
+    if args.adjustment == "report" {
+        table.adjust_over_report(&options.profile);
+    }
     let names = GroupNames {
         districts: storage::geography::districts(db, wave.municipality_id)
             .await?

@@ -6,6 +6,7 @@
 
 use app::domain::access::{Action, Principal, Role, Scope};
 use app::domain::analysis::aggregate::GroupKey;
+use app::domain::analysis::profile::ProfileOptions;
 use app::domain::analysis::report::ProfileTable;
 use app::export::GroupNames;
 use app::pages::profile::parse_sex;
@@ -35,6 +36,9 @@ pub struct CsvQuery {
     pub language: Option<String>,
     /// Key of a norm set to compare with instead of the city total.
     pub reference: Option<String>,
+    /// Multiple-testing family: `group` (default, the factors of one group)
+    /// or `report` (every group and factor of the file).
+    pub adjustment: Option<String>,
 }
 
 /// An answer other than the CSV.
@@ -233,23 +237,15 @@ async fn reference_profile(
         .map_err(unpublished)
 }
 
-/// The groups of `table` that `keep` selects (cloning only those: the
-/// whole table of a large city has tens of thousands of cells).
-fn only_groups(table: &ProfileTable, keep: impl Fn(&GroupKey) -> bool) -> ProfileTable {
-    ProfileTable {
-        versions: table.versions.clone(),
-        min_group_size: table.min_group_size,
-        breakdown: table.breakdown.clone(),
-        reference_label: table.reference_label.clone(),
-        factors: table.factors.clone(),
-        groups: table
-            .groups
-            .iter()
-            .filter(|g| keep(&g.key))
-            .cloned()
-            .collect(),
-        responses_read: table.responses_read,
-        excluded_flagged: table.excluded_flagged,
+/// Whether the query asks for one family over the whole file (400 for an
+/// unknown family).
+fn report_family(query: &CsvQuery) -> Result<bool, Refusal> {
+    match query.adjustment.as_deref() {
+        None | Some("group") => Ok(false),
+        Some("report") => Ok(true),
+        Some(other) => Err(bad_request(format!(
+            "unknown adjustment \"{other}\" (expected group or report)"
+        ))),
     }
 }
 
@@ -269,7 +265,7 @@ async fn profile_csv(
         grade: query.grade,
         sex,
     };
-    let table = only_groups(&table, |k| *k == key);
+    let table = table.only_groups(|k| *k == key);
     let body = profile_body(db, &wave, &table, query).await?;
     Ok(csv_response(
         &format!("profil-welle-{}.csv", wave.wave_id),
@@ -284,8 +280,9 @@ async fn comparison_csv(
 ) -> Result<Response, Refusal> {
     let db = &state.db;
     let (wave, _, _) = wave_for(db, headers, query, Action::ViewResults).await?;
+    let report = report_family(query)?;
     let table = reference_profile(db, &wave, query).await?;
-    let table = only_groups(&table, |k| {
+    let mut table = table.only_groups(|k| {
         (k.district.is_some()
             || *k
                 == GroupKey {
@@ -296,6 +293,9 @@ async fn comparison_csv(
             && k.grade == query.grade
             && k.sex == Default::default()
     });
+    if report {
+        table.adjust_over_report(&ProfileOptions::default());
+    }
     let body = profile_body(db, &wave, &table, query).await?;
     Ok(csv_response(
         &format!("vergleich-welle-{}.csv", wave.wave_id),

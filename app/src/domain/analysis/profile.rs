@@ -51,8 +51,12 @@ pub mod method {
     pub const EXACT_BINOMIAL: &str = "exact_binomial";
     /// Cohen's h effect size (§2.4).
     pub const COHENS_H: &str = "cohens_h";
-    /// Benjamini–Hochberg false-discovery-rate adjustment (§4).
+    /// Benjamini–Hochberg false-discovery-rate adjustment (§4) over the
+    /// factors of one group.
     pub const BENJAMINI_HOCHBERG: &str = "benjamini_hochberg";
+    /// The same adjustment over every compared factor of every group of a
+    /// report ([`super::adjust_over_report`]).
+    pub const BENJAMINI_HOCHBERG_REPORT: &str = "benjamini_hochberg_over_report";
 }
 
 /// Differences closer to the margin than this (in percentage points) count
@@ -458,27 +462,20 @@ pub fn compare_profile(factors: &[FactorInput], options: &ProfileOptions) -> Vec
         .map(|u| u.p_value.unwrap_or(f64::NAN))
         .collect();
     let adjusted = benjamini_hochberg(&raw);
-    let rule_valid = options.decision_rule_is_valid();
     factors
         .iter()
         .zip(unadjusted)
         .zip(adjusted)
         .map(|((factor, u), p_adjusted)| {
             let p_adjusted = finite(p_adjusted);
-            let significant = rule_valid && p_adjusted.is_some_and(|p| p < options.alpha);
+            let (significant, concern) = decide(
+                factor.kind,
+                u.difference_points,
+                u.tested_difference_points,
+                p_adjusted,
+                options,
+            );
             let sign = factor.kind.concern_sign();
-            let reaches_margin = u
-                .difference_points
-                .is_some_and(|d| d * sign >= options.margin_points - MARGIN_TOLERANCE_POINTS);
-            let tested_same_way = u.tested_difference_points.is_some_and(|d| d * sign > 0.0);
-            let concern = if significant && reaches_margin && tested_same_way {
-                match factor.kind {
-                    FactorKind::Risk | FactorKind::Outcome => Concern::Elevated,
-                    FactorKind::Protective => Concern::Lowered,
-                }
-            } else {
-                Concern::None
-            };
             FactorComparison {
                 factor_id: factor.factor_id.clone(),
                 kind: factor.kind,
@@ -504,6 +501,71 @@ pub fn compare_profile(factors: &[FactorInput], options: &ProfileOptions) -> Vec
             }
         })
         .collect()
+}
+
+/// The decision rule of [`compare_profile`] on an adjusted p-value:
+/// `(significant, concern)`.
+fn decide(
+    kind: FactorKind,
+    difference_points: Option<f64>,
+    tested_difference_points: Option<f64>,
+    p_adjusted: Option<f64>,
+    options: &ProfileOptions,
+) -> (bool, Concern) {
+    let significant =
+        options.decision_rule_is_valid() && p_adjusted.is_some_and(|p| p < options.alpha);
+    let sign = kind.concern_sign();
+    let reaches_margin = difference_points
+        .is_some_and(|d| d * sign >= options.margin_points - MARGIN_TOLERANCE_POINTS);
+    let tested_same_way = tested_difference_points.is_some_and(|d| d * sign > 0.0);
+    let concern = if significant && reaches_margin && tested_same_way {
+        match kind {
+            FactorKind::Risk | FactorKind::Outcome => Concern::Elevated,
+            FactorKind::Protective => Concern::Lowered,
+        }
+    } else {
+        Concern::None
+    };
+    (significant, concern)
+}
+
+/// Adjusts the comparisons of a whole report together: Benjamini–Hochberg
+/// over the raw p-values of every comparison passed (e.g. all districts ×
+/// factors of a comparison page) instead of one family per group, and the
+/// decision rule of [`compare_profile`] applied again to the new adjusted
+/// values.
+///
+/// A board that scans every district and factor at once for its
+/// candidates looks at this larger family; adjusting per group would let
+/// a 10-district report raise about ten times as many false alarms as one
+/// district's profile. The per-group family stays the default (it is the
+/// profile page's question, "which of this district's factors?"). Comparisons
+/// without a p-value do not count in m. [`Methods::adjustment`] says
+/// [`method::BENJAMINI_HOCHBERG_REPORT`] afterwards.
+pub fn adjust_over_report<'a>(
+    comparisons: impl IntoIterator<Item = &'a mut FactorComparison>,
+    options: &ProfileOptions,
+) {
+    let mut comparisons: Vec<&mut FactorComparison> = comparisons.into_iter().collect();
+    let raw: Vec<f64> = comparisons
+        .iter()
+        .map(|c| c.p_value.unwrap_or(f64::NAN))
+        .collect();
+    let adjusted = benjamini_hochberg(&raw);
+    for (comparison, p_adjusted) in comparisons.iter_mut().zip(adjusted) {
+        comparison.p_adjusted = finite(p_adjusted);
+        let (significant, concern) = decide(
+            comparison.kind,
+            comparison.difference_points,
+            comparison.tested_difference_points,
+            comparison.p_adjusted,
+            options,
+        );
+        comparison.significant = significant;
+        comparison.concern = concern;
+        comparison.of_concern = concern != Concern::None;
+        comparison.methods.adjustment = method::BENJAMINI_HOCHBERG_REPORT.to_string();
+    }
 }
 
 /// Indices into `comparisons` in the order the board should see them.
@@ -863,6 +925,63 @@ mod tests {
         // the statsmodels commands in the test above.
         assert_eq!(rank_priorities(&out), [0, 2, 4, 3, 1, 5, 6]);
         assert!(rank_priorities(&[]).is_empty());
+    }
+
+    /// The district above in a report with 40 factors of other districts
+    /// that equal the rest of the city exactly (z = 0, p = 1): m = 46.
+    /// Expected: BH by its definition over the statsmodels p-values above
+    /// and 40 ones, as R `p.adjust(c(…, rep(1, 40)), "BH")`:
+    /// python3 -c "p=[4.733150373227259e-05, 0.39006739610631447, 0.006888442225246891, 1.4319151032021783e-05, 0.0028074384620020267, 5.00171857830335e-07]+[1.0]*40; m=len(p); o=sorted(range(m),key=lambda i:p[i]); out=[0]*m; r=1.0
+    /// for k in reversed(range(m)): i=o[k]; r=min(r,p[i]*m/(k+1)); out[i]=r
+    /// print(out[:7])"
+    /// → [0.0007257497238948463, 1.0, 0.06337366847227141, 0.000329340473736501, 0.03228554231302331, 2.3007905460195413e-05, 1.0]
+    #[test]
+    fn a_report_wide_family_adjusts_every_group_together() {
+        let options = ProfileOptions::default();
+        let mut district = compare_profile(&district_profile(), &options);
+        let others: Vec<FactorInput> = (0..40)
+            .map(|i| {
+                rest_factor(
+                    &format!("null_{i}"),
+                    FactorKind::Risk,
+                    (40, 200),
+                    (800, 4000),
+                )
+            })
+            .collect();
+        let mut rest = compare_profile(&others, &options);
+        assert!(rest.iter().all(|c| c.p_value == Some(1.0)));
+        // Per district, protection_low is of concern (lowered).
+        assert_eq!(district[2].concern, Concern::Lowered);
+
+        adjust_over_report(district.iter_mut().chain(rest.iter_mut()), &options);
+        let expected = [
+            Some(0.0007257497238948463),
+            Some(1.0),
+            Some(0.06337366847227141),
+            Some(0.000329340473736501),
+            Some(0.03228554231302331),
+            Some(2.3007905460195413e-05),
+            None,
+        ];
+        for (c, e) in district.iter().zip(expected) {
+            match (c.p_adjusted, e) {
+                (Some(got), Some(e)) => assert_relative_eq!(got, e, max_relative = RELATIVE_P),
+                (got, e) => assert_eq!(got, e, "{}", c.factor_id),
+            }
+            assert_eq!(c.methods.adjustment, method::BENJAMINI_HOCHBERG_REPORT);
+        }
+        // In the larger family protection_low no longer passes; the others
+        // of concern keep their flag (risk_at_margin at 0.032).
+        assert!(!district[2].significant);
+        assert_eq!(district[2].concern, Concern::None);
+        assert!(!district[2].of_concern);
+        assert_eq!(district[0].concern, Concern::Elevated);
+        assert_eq!(district[4].concern, Concern::Elevated);
+        assert!(
+            rest.iter()
+                .all(|c| !c.of_concern && c.p_adjusted == Some(1.0))
+        );
     }
 
     #[test]

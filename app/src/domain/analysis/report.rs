@@ -8,8 +8,8 @@
 
 use crate::domain::analysis::aggregate::{Cube, Dimension, GroupKey, SexKey};
 use crate::domain::analysis::profile::{
-    FactorComparison, FactorInput, FactorKind, ProfileOptions, Reference, compare_profile,
-    rank_priorities,
+    FactorComparison, FactorInput, FactorKind, ProfileOptions, Reference, adjust_over_report,
+    compare_profile, rank_priorities,
 };
 use crate::domain::analysis::stats::{Interval, Proportion};
 use crate::domain::analysis::suppression::{
@@ -181,6 +181,56 @@ impl ProfileTable {
     /// The profile of one group, if present.
     pub fn group(&self, key: &GroupKey) -> Option<&GroupProfile> {
         self.groups.iter().find(|group| &group.key == key)
+    }
+
+    /// The groups `keep` selects, cloning only those: the whole table of a
+    /// large city has tens of thousands of cells.
+    pub fn only_groups(&self, keep: impl Fn(&GroupKey) -> bool) -> ProfileTable {
+        ProfileTable {
+            versions: self.versions.clone(),
+            min_group_size: self.min_group_size,
+            breakdown: self.breakdown.clone(),
+            reference_label: self.reference_label.clone(),
+            factors: self.factors.clone(),
+            groups: self
+                .groups
+                .iter()
+                .filter(|g| keep(&g.key))
+                .cloned()
+                .collect(),
+            responses_read: self.responses_read,
+            excluded_flagged: self.excluded_flagged,
+        }
+    }
+
+    /// Adjusts every comparison of every group of this table as one family
+    /// ([`adjust_over_report`]) and orders each group's priorities again.
+    /// Restrict the table to the groups of the report first
+    /// ([`Self::only_groups`]): the family is what the reader scans.
+    pub fn adjust_over_report(&mut self, options: &ProfileOptions) {
+        adjust_over_report(
+            self.groups.iter_mut().flat_map(|group| {
+                group
+                    .factors
+                    .iter_mut()
+                    .filter_map(|cell| cell.figures.as_mut()?.comparison.as_mut())
+            }),
+            options,
+        );
+        for group in &mut self.groups {
+            let (factor_of, comparisons): (Vec<usize>, Vec<FactorComparison>) = group
+                .factors
+                .iter()
+                .enumerate()
+                .filter_map(|(index, cell)| {
+                    Some((index, cell.figures.as_ref()?.comparison.clone()?))
+                })
+                .unzip();
+            group.priority_order = rank_priorities(&comparisons)
+                .into_iter()
+                .filter_map(|i| factor_of.get(i).copied())
+                .collect();
+        }
     }
 }
 

@@ -16,7 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::analysis::stats::{
-    CONFIDENCE_95, Interval, Proportion, newcombe_difference_interval, two_proportion_z_test,
+    CONFIDENCE_95, Interval, Proportion, benjamini_hochberg, newcombe_difference_interval,
+    two_proportion_z_test,
 };
 
 /// The versions that decide what a share measures.
@@ -111,7 +112,12 @@ pub struct WaveChange {
     pub z: f64,
     /// Two-sided p-value, **not** adjusted for multiple comparisons.
     pub p_value: f64,
-    /// `p_value < alpha`.
+    /// Benjamini–Hochberg adjusted p-value over the family the caller chose
+    /// ([`adjust_changes`]); `None` until adjusted.
+    #[serde(default)]
+    pub p_adjusted: Option<f64>,
+    /// `p_adjusted < alpha` once [`adjust_changes`] ran, `p_value < alpha`
+    /// before.
     pub significant: bool,
     /// The parts of the version tag that differ between the two waves; empty
     /// if they were measured the same way.
@@ -213,6 +219,7 @@ fn change(
             .map(interval_to_percent),
         z: test.z,
         p_value: test.p_value,
+        p_adjusted: None,
         significant: alpha_valid && test.p_value < options.alpha,
         comparability_warning: warning(a, b, &changed_parts),
         changed_parts,
@@ -279,6 +286,56 @@ pub fn compute_trend(points: &[WavePoint], options: &TrendOptions) -> Vec<TrendW
             }
         })
         .collect()
+}
+
+/// Adjusts the changes of a family of trends together with
+/// Benjamini–Hochberg and decides [`WaveChange::significant`] on the
+/// adjusted p-value.
+///
+/// Unadjusted, about 1 in 20 changes without any real change comes out
+/// "significant"; a district's trend page shows two changes per wave for
+/// every factor, dozens of tests. The results pages pass every change of one
+/// group (all its factors, all waves) as one family, as the profile adjusts
+/// the factors of one group (`docs/statistics.md`, "Trends across waves").
+///
+/// A "since first" change that compares the same two waves as the "since
+/// previous" one of its wave (the second wave with data) is one test, not
+/// two: it counts once in the family and gets the same adjusted value.
+/// An invalid `alpha` (outside (0, 1)) marks nothing significant.
+pub fn adjust_changes<'a>(waves: impl IntoIterator<Item = &'a mut TrendWave>, alpha: f64) {
+    let alpha_valid = alpha.is_finite() && alpha > 0.0 && alpha < 1.0;
+    let mut tests: Vec<&mut WaveChange> = Vec::new();
+    // For each duplicate "since first": the index of its twin in `tests`.
+    let mut twins: Vec<(&mut WaveChange, usize)> = Vec::new();
+    for wave in waves {
+        let TrendWave {
+            since_previous,
+            since_first,
+            ..
+        } = wave;
+        let previous_index = since_previous.as_mut().map(|change| {
+            tests.push(change);
+            tests.len() - 1
+        });
+        if let Some(first) = since_first.as_mut() {
+            match previous_index {
+                Some(index) if tests[index].compared_index == first.compared_index => {
+                    twins.push((first, index));
+                }
+                _ => tests.push(first),
+            }
+        }
+    }
+    let raw: Vec<f64> = tests.iter().map(|change| change.p_value).collect();
+    let adjusted = benjamini_hochberg(&raw);
+    for (change, p) in tests.iter_mut().zip(&adjusted) {
+        change.p_adjusted = p.is_finite().then_some(*p);
+        change.significant = alpha_valid && change.p_adjusted.is_some_and(|p| p < alpha);
+    }
+    for (twin, index) in twins {
+        twin.p_adjusted = tests[index].p_adjusted;
+        twin.significant = tests[index].significant;
+    }
 }
 
 #[cfg(test)]
@@ -543,6 +600,55 @@ mod tests {
         let out = compute_trend(&broken, &TrendOptions::default());
         assert_eq!(out[0].percent, None);
         assert_eq!(out[1].since_previous, None);
+    }
+
+    /// Two factors of one group over three waves: 6 distinct tests (the
+    /// second wave's "since first" is its "since previous"). Expected values
+    /// from the BH definition by hand, equal to R
+    /// `p.adjust(c(0.01, 0.04, 0.03, 0.20, 0.50, 0.001), "BH")`
+    /// = 0.030 0.060 0.060 0.240 0.500 0.006.
+    #[test]
+    fn a_family_of_changes_is_adjusted_together() {
+        let series = || compute_trend(&three_waves(), &TrendOptions::default());
+        let (mut a, mut b) = (series(), series());
+        let set = |waves: &mut [TrendWave], p: [f64; 3]| {
+            waves[1].since_previous.as_mut().unwrap().p_value = p[0];
+            waves[1].since_first.as_mut().unwrap().p_value = p[0];
+            waves[2].since_previous.as_mut().unwrap().p_value = p[1];
+            waves[2].since_first.as_mut().unwrap().p_value = p[2];
+        };
+        set(&mut a, [0.01, 0.04, 0.03]);
+        set(&mut b, [0.20, 0.50, 0.001]);
+        adjust_changes(a.iter_mut().chain(b.iter_mut()), 0.05);
+        let got = |waves: &[TrendWave]| {
+            [
+                waves[1].since_previous.as_ref().unwrap(),
+                waves[1].since_first.as_ref().unwrap(),
+                waves[2].since_previous.as_ref().unwrap(),
+                waves[2].since_first.as_ref().unwrap(),
+            ]
+            .map(|change| (change.p_adjusted.unwrap(), change.significant))
+        };
+        let expected_a = [(0.03, true), (0.03, true), (0.06, false), (0.06, false)];
+        let expected_b = [(0.24, false), (0.24, false), (0.5, false), (0.006, true)];
+        for ((p, significant), (e, e_significant)) in got(&a)
+            .into_iter()
+            .chain(got(&b))
+            .zip(expected_a.into_iter().chain(expected_b))
+        {
+            assert_relative_eq!(p, e, max_relative = 1e-12);
+            assert_eq!(significant, e_significant, "p_adjusted {p}");
+        }
+        // Unadjusted, 0.04 and 0.03 would have passed.
+        assert!(a[2].since_first.as_ref().unwrap().p_value < 0.05);
+        // The first wave has no change; an invalid alpha flags nothing.
+        assert!(a[0].since_previous.is_none());
+        adjust_changes(a.iter_mut(), 1.5);
+        assert!(
+            a.iter()
+                .flat_map(|w| &w.since_previous)
+                .all(|c| !c.significant)
+        );
     }
 
     #[test]

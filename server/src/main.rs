@@ -88,6 +88,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Norms(cli::norms::NormsCommand::Delete { key }) => {
             cli::norms::delete(&db, &key).await
         }
+        Command::Indicators(cli::indicators::IndicatorsCommand::Catalogue { file }) => {
+            cli::indicators::import_catalogue(&db, &file).await
+        }
+        Command::Indicators(cli::indicators::IndicatorsCommand::Import(args)) => {
+            cli::indicators::import(&db, &args).await
+        }
+        Command::Indicators(cli::indicators::IndicatorsCommand::Export {
+            municipality,
+            output,
+        }) => cli::indicators::export(&db, &municipality, output.as_ref()).await,
         Command::ImportPrograms { file } => cli::programs::import_programs(&db, &file).await,
         Command::ExportPrograms { output } => {
             cli::programs::export_programs(&db, output.as_ref()).await

@@ -17,11 +17,11 @@ use app::storage::survey::instruments;
 pub async fn known_factors(db: &Db) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
     for id in instruments::all_ids(db).await? {
-        for scale in instruments::load(db, id).await?.scales {
+        for scale in &instruments::load(db, id).await?.scales {
             if matches!(scale.kind, ScaleKind::Risk | ScaleKind::Protective)
                 && !ids.contains(&scale.id)
             {
-                ids.push(scale.id);
+                ids.push(scale.id.clone());
             }
         }
     }
@@ -147,4 +147,45 @@ pub(crate) async fn instrument_factors(
         }
     }
     Ok((key, known))
+}
+
+/// Checks an indicator catalogue CSV and stores it (new keys added,
+/// existing keys updated): one checked path for the CLI and the web form.
+/// Every problem by row and column; nothing is written then.
+pub async fn import_indicator_catalogue(
+    db: &Db,
+    csv: &str,
+) -> anyhow::Result<app::storage::indicators::ImportCount> {
+    use app::domain::indicators::parse_catalogue;
+    let (header, rows) = split_csv(csv)?;
+    let catalogue = parse_catalogue(&header, &rows).map_err(|errors| {
+        anyhow::anyhow!("the indicator catalogue was not imported, nothing changed:\n{errors}")
+    })?;
+    Ok(app::storage::indicators::upsert_catalogue(db, &catalogue).await?)
+}
+
+/// Checks a municipality's indicator values CSV against the catalogue and
+/// the municipality's districts and stores it in one transaction.
+pub async fn import_indicator_values(
+    db: &Db,
+    municipality: i64,
+    csv: &str,
+) -> anyhow::Result<app::storage::indicators::ImportCount> {
+    use app::domain::indicators::parse_values;
+    use app::storage::{geography, indicators};
+    let (header, rows) = split_csv(csv)?;
+    let keys: Vec<String> = indicators::catalogue(db)
+        .await?
+        .into_iter()
+        .map(|indicator| indicator.key)
+        .collect();
+    let codes: Vec<String> = geography::districts(db, municipality)
+        .await?
+        .into_iter()
+        .map(|district| district.code)
+        .collect();
+    let values = parse_values(&header, &rows, &keys, &codes).map_err(|errors| {
+        anyhow::anyhow!("the indicator values were not imported, nothing changed:\n{errors}")
+    })?;
+    Ok(indicators::store_values(db, municipality, &values).await?)
 }

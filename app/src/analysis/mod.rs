@@ -83,7 +83,7 @@ impl From<AnalysisError> for crate::error::AppError {
 /// A wave's responses aggregated, with the instrument they were scored with.
 pub struct WaveCube {
     /// The instrument version of the wave.
-    pub instrument: Instrument,
+    pub instrument: std::sync::Arc<Instrument>,
     /// The aggregates.
     pub cube: Cube,
 }

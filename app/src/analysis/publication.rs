@@ -154,7 +154,7 @@ pub async fn published(db: &Db, wave: &WaveRow) -> Result<Arc<Published>, Analys
         quality,
     } = decoded;
     let entry = Arc::new(Published {
-        instrument: Arc::new(instrument),
+        instrument,
         key,
         cube: Arc::new(cube),
         profile: Arc::new(profile),

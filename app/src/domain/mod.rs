@@ -9,6 +9,8 @@
 //!   underneath ([`analysis::stats`]).
 //! * [`planning`]: the program catalog, matching programs to priority
 //!   factors, the board's priority choice and program outcomes.
+//! * [`indicators`]: district context indicators (catalogue and values from
+//!   other offices), beside the survey.
 //! * [`access`]: roles and the one access policy.
 //!
 //! [`csv_table`] is what every tabular import shares.
@@ -24,5 +26,6 @@
 pub mod access;
 pub mod analysis;
 pub mod csv_table;
+pub mod indicators;
 pub mod planning;
 pub mod survey;

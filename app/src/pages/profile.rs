@@ -79,6 +79,8 @@ pub struct ProfileView {
     pub excluded: u64,
     /// CSV download of exactly these numbers.
     pub csv_url: String,
+    /// The district's (or city's) context indicators, latest period each.
+    pub context: Vec<crate::domain::indicators::IndicatorFigure>,
 }
 
 /// Parses the sex filter of the URL.
@@ -347,6 +349,11 @@ pub async fn load_profile_view(
         summary_of(&outcome_title),
     ));
     let sex_name = (sex_key != Default::default()).then(|| sex_key.as_str().to_string());
+    let context = crate::domain::indicators::latest_figures(
+        &crate::storage::indicators::catalogue(&db).await?,
+        &crate::storage::indicators::values(&db, scoped.municipality.municipality_id).await?,
+        (district != "gesamt").then_some(district.as_str()),
+    );
     Ok(ProfileView {
         language: language.clone(),
         municipality: scoped.municipality.name.clone(),
@@ -384,6 +391,7 @@ pub async fn load_profile_view(
                 reference_key.as_deref()
             )
         ),
+        context,
     })
 }
 
@@ -530,6 +538,7 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
                 <BarChart data />
             </section>
         }).collect_view()}
+        <ContextIndicators figures=view.context.clone() language=language.clone() />
         <section class="table-section">
             <h2>{l("Tabelle", "Table")}</h2>
             <table class="data profile-table">
@@ -571,6 +580,73 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
             </p>
         </section>
     }
+}
+
+/// The district's context indicators beside the survey factors: the
+/// latest value, the city's value of the same period and the change since
+/// the previous period, each with its source (the demo's say they are
+/// fictional).
+#[component]
+fn ContextIndicators(
+    figures: Vec<crate::domain::indicators::IndicatorFigure>,
+    language: String,
+) -> impl IntoView {
+    if figures.is_empty() {
+        return ().into_any();
+    }
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let mut sources: Vec<String> = figures
+        .iter()
+        .map(|f| format!("{} ({})", f.indicator.source, f.indicator.licence))
+        .collect();
+    sources.dedup();
+    let lang = language.clone();
+    view! {
+        <section class="table-section context-indicators">
+            <h2>{l("Kontextindikatoren", "Context indicators")}</h2>
+            <p class="meta">{l(
+                "Daten anderer Ämter über den Stadtteil als Ganzes (nicht über die befragten Jugendlichen); sie gelten für alle Jahrgänge und Geschlechter.",
+                "Data of other offices about the district as a whole (not about the pupils surveyed); they apply to every grade and sex.",
+            )}</p>
+            <table class="data context-table">
+                <thead><tr>
+                    <th scope="col">{l("Indikator", "Indicator")}</th>
+                    <th scope="col">{l("Zeitraum", "Period")}</th>
+                    <th scope="col" class="num">{l("Wert", "Value")}</th>
+                    <th scope="col" class="num">{l("Stadt", "City")}</th>
+                    <th scope="col" class="num">{l("Vorher", "Before")}</th>
+                    <th scope="col" class="num">{l("Veränderung", "Change")}</th>
+                </tr></thead>
+                <tbody>
+                    {figures.into_iter().map(|figure| {
+                        let language = lang.clone();
+                        let dash = || "–".to_string();
+                        let worse = figure.worsening_percent.is_some_and(|p| p > 0.0);
+                        let change = figure.worsening_percent.map_or_else(dash, |p| {
+                            let text = number_text(&language, p.abs());
+                            match (p > 0.0, p < 0.0) {
+                                (true, _) => de_en(&language, &format!("{text} % ungünstiger"), &format!("{text} % worse")),
+                                (_, true) => de_en(&language, &format!("{text} % günstiger"), &format!("{text} % better")),
+                                _ => de_en(&language, "unverändert", "unchanged"),
+                            }
+                        });
+                        view! {
+                            <tr data-indicator=figure.indicator.key.clone() class:worsened=worse>
+                                <th scope="row">{format!("{} ({})", figure.indicator.label(&language), figure.indicator.unit)}</th>
+                                <td>{figure.period.to_string()}</td>
+                                <td class="num">{number_text(&language, figure.value)}</td>
+                                <td class="num">{figure.city_value.map_or_else(dash, |v| number_text(&language, v))}</td>
+                                <td class="num">{figure.previous.map_or_else(dash, |(period, v)| format!("{} ({period})", number_text(&language, v)))}</td>
+                                <td class="num">{change}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">{format!("{}: {}", l("Quellen", "Sources"), sources.join("; "))}</p>
+        </section>
+    }
+    .into_any()
 }
 
 fn number_text_3(language: &str, value: f64) -> String {

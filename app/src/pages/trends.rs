@@ -96,7 +96,9 @@ pub async fn load_trend_view(
     // last), as the latest wave's instrument lists them.
     let order: Vec<String> = match wave_rows.last() {
         Some(latest) => crate::domain::analysis::report::profile_factors(
-            &crate::storage::survey::instruments::load(&db, latest.instrument_id).await?,
+            crate::storage::survey::instruments::load(&db, latest.instrument_id)
+                .await?
+                .as_ref(),
         )
         .into_iter()
         .map(|f| f.id)

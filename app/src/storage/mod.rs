@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod geography;
+pub mod indicators;
 pub mod planning;
 pub mod status;
 pub mod survey;

@@ -232,6 +232,7 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     let first_school = schools.first().map(|(id, _)| *id);
     demo_catalog(db).await?;
     demo_norms(db, &instrument.id).await?;
+    demo_indicators(db, municipality).await?;
     demo_accounts(db, municipality, first_school).await?;
     // Both demo waves are closed: publish them now, so that the first page
     // a visitor opens has results.
@@ -298,6 +299,90 @@ async fn demo_norms(db: &Db, instrument_key: &str) -> anyhow::Result<()> {
     println!(
         "demo reference values: {DEMO_NORM_KEY} ({} values, fictional)",
         values.len()
+    );
+    Ok(())
+}
+
+/// The demo indicator catalogue, written for Quartier: every source says
+/// the values are fictional.
+const DEMO_INDICATOR_CATALOGUE: &str = include_str!("../../../indicators/demo-catalogue.csv");
+
+/// Years of the demo indicator values.
+const INDICATOR_YEARS: std::ops::RangeInclusive<u16> = 2021..=2025;
+
+/// City-wide level of each demo indicator in the first year.
+const INDICATOR_LEVELS: [(&str, f64); 6] = [
+    ("residential_mobility", 95.0),
+    ("waste_complaints", 6.0),
+    ("youth_welfare_cases", 28.0),
+    ("youth_offences", 48.0),
+    ("youth_unemployment", 7.5),
+    ("children_in_benefit_households", 21.0),
+];
+
+/// The district that gets worse every year in the demo (for the early
+/// warning): complaints, youth offences and youth-welfare cases rise.
+pub const DEMO_WORSENING_DISTRICT: &str = "HAFEN";
+
+/// Fictional yearly values per district and for the city. A district's
+/// level follows its burden; years wobble by at most ±2 % (a fixed
+/// pattern, not random draws, so the demo never flags a district by
+/// chance); Hafenviertel worsens on three indicators, strongest in the
+/// last year.
+fn demo_indicator_values() -> Vec<app::domain::indicators::IndicatorValue> {
+    use app::domain::indicators::{IndicatorValue, Period};
+    let worsening = ["waste_complaints", "youth_offences", "youth_welfare_cases"];
+    let mut values = Vec::new();
+    for (indicator_index, (key, level)) in INDICATOR_LEVELS.iter().enumerate() {
+        for year in INDICATOR_YEARS {
+            let step = f64::from(year - INDICATOR_YEARS.start());
+            let mut sum = 0.0;
+            for (district_index, district) in DISTRICTS.iter().enumerate() {
+                let wobble = [0.0, 0.015, -0.01, 0.02, -0.015]
+                    [(district_index + indicator_index + usize::from(year)) % 5];
+                let mut value = level * (1.0 + district.burden) * (1.0 + wobble);
+                if district.code == DEMO_WORSENING_DISTRICT && worsening.contains(key) {
+                    // +6 % a year, then +18 % in the last year.
+                    value *= 1.06_f64.powf(step);
+                    if year == *INDICATOR_YEARS.end() {
+                        value *= 1.18;
+                    }
+                }
+                let value = (value * 10.0).round() / 10.0;
+                sum += value;
+                values.push(IndicatorValue {
+                    indicator: key.to_string(),
+                    district: Some(district.code.to_string()),
+                    period: Period {
+                        year,
+                        quarter: None,
+                    },
+                    value,
+                });
+            }
+            values.push(IndicatorValue {
+                indicator: key.to_string(),
+                district: None,
+                period: Period {
+                    year,
+                    quarter: None,
+                },
+                value: (sum / DISTRICTS.len() as f64 * 10.0).round() / 10.0,
+            });
+        }
+    }
+    values
+}
+
+async fn demo_indicators(db: &Db, municipality: i64) -> anyhow::Result<()> {
+    crate::tables::import_indicator_catalogue(db, DEMO_INDICATOR_CATALOGUE)
+        .await
+        .context("the shipped demo indicator catalogue is invalid")?;
+    let count =
+        app::storage::indicators::store_values(db, municipality, &demo_indicator_values()).await?;
+    println!(
+        "demo context indicators: {} values (fictional, marked as demo)",
+        count.added
     );
     Ok(())
 }
@@ -655,6 +740,39 @@ mod tests {
         assert_eq!(ordered_probit(0.5, 4, -1.0, 1.0), 2);
         assert_eq!(ordered_probit(5.0, 4, -1.0, 1.0), 3);
         assert_eq!(ordered_probit(5.0, 2, -1.0, 1.0), 1);
+    }
+
+    #[test]
+    fn only_the_planted_district_worsens_in_the_demo_indicators() {
+        use app::domain::indicators::{Direction, parse_catalogue};
+        let (header, rows) = crate::tables::split_csv(DEMO_INDICATOR_CATALOGUE).unwrap();
+        let catalogue = parse_catalogue(&header, &rows).unwrap();
+        assert_eq!(catalogue.len(), INDICATOR_LEVELS.len());
+        assert!(catalogue.iter().all(|i| i.source.contains("Fiktive")));
+        let values = demo_indicator_values();
+        let value = |key: &str, district: Option<&str>, year: u16| {
+            values
+                .iter()
+                .find(|v| {
+                    v.indicator == key && v.district.as_deref() == district && v.period.year == year
+                })
+                .map(|v| v.value)
+                .unwrap()
+        };
+        for (key, _) in INDICATOR_LEVELS {
+            for district in DISTRICTS.iter().map(|d| Some(d.code)).chain([None]) {
+                let change = Direction::HigherIsWorse
+                    .worsening_percent(value(key, district, 2024), value(key, district, 2025))
+                    .unwrap();
+                let planted = district == Some(DEMO_WORSENING_DISTRICT)
+                    && ["waste_complaints", "youth_offences", "youth_welfare_cases"].contains(&key);
+                if planted {
+                    assert!(change > 20.0, "{key} {district:?}: {change}");
+                } else if district.is_some() {
+                    assert!(change.abs() < 5.0, "{key} {district:?}: {change}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod exports;
+pub mod indicators;
 pub mod norms;
 mod output;
 pub mod programs;
@@ -120,6 +121,11 @@ pub enum Command {
     /// `delete`.
     #[command(subcommand)]
     Norms(crate::cli::norms::NormsCommand),
+    /// District context indicators: the catalogue (installation-wide) and
+    /// a municipality's values per district and period, shown beside the
+    /// survey factors.
+    #[command(subcommand)]
+    Indicators(crate::cli::indicators::IndicatorsCommand),
     /// Write a wave's risk and protection profile as CSV to standard output
     /// (or --output): one row per group and factor with n, percent, 95 %
     /// interval, reference, difference, p and adjusted p, elevated flag and

@@ -116,7 +116,8 @@ pub async fn start(
 async fn instrument_of_class(
     db: &Db,
     class_id: i64,
-) -> Result<app::domain::survey::instrument::Instrument, app::storage::StorageError> {
+) -> Result<std::sync::Arc<app::domain::survey::instrument::Instrument>, app::storage::StorageError>
+{
     instruments::load(db, drafts::instrument_of_class(db, class_id).await?).await
 }
 

@@ -68,15 +68,33 @@ type DraftRow = (
     String,
 );
 
-const DRAFT_QUERY: &str = r#"select d.code_id, w.wave_id, w.municipality_id, w.instrument_id,
-           d.answers, d.next_page, d.sex, d.home_district_id,
-           w.opens_on <= $2 and $2 <= w.closes_on and w.closed_on is null as wave_open,
-           d.language
-    from response_draft d
-    join access_code c on c.code_id = d.code_id
-    join school_class k on k.class_id = c.class_id
-    join wave w on w.wave_id = k.wave_id
-    where d.code_id = $1"#;
+/// Whether wave `w` takes answers on the day bound to parameter `$day`:
+/// between its opening and closing dates and not closed early. One
+/// definition for every query that asks, so the code page, the draft and
+/// the class check never disagree.
+macro_rules! wave_open_on {
+    ($day:literal) => {
+        concat!(
+            "(w.opens_on <= ",
+            $day,
+            " and ",
+            $day,
+            " <= w.closes_on and w.closed_on is null)"
+        )
+    };
+}
+
+const DRAFT_QUERY: &str = concat!(
+    "select d.code_id, w.wave_id, w.municipality_id, w.instrument_id, ",
+    "d.answers, d.next_page, d.sex, d.home_district_id, ",
+    wave_open_on!("$2"),
+    " as wave_open, d.language ",
+    "from response_draft d ",
+    "join access_code c on c.code_id = d.code_id ",
+    "join school_class k on k.class_id = c.class_id ",
+    "join wave w on w.wave_id = k.wave_id ",
+    "where d.code_id = $1"
+);
 
 /// The draft of a started code, if any.
 pub async fn load(db: &Db, code_id: CodeId) -> StorageResult<Option<Draft>> {
@@ -126,10 +144,11 @@ pub async fn instrument_of_class(db: &Db, class_id: i64) -> StorageResult<i64> {
 
 /// Whether the wave of a class is open today.
 pub async fn wave_open_for_class(db: &Db, class_id: i64) -> StorageResult<bool> {
-    Ok(sqlx::query_scalar(
-        r#"select w.opens_on <= $2 and $2 <= w.closes_on and w.closed_on is null
-           from school_class k join wave w on w.wave_id = k.wave_id where k.class_id = $1"#,
-    )
+    Ok(sqlx::query_scalar(concat!(
+        "select ",
+        wave_open_on!("$2"),
+        " from school_class k join wave w on w.wave_id = k.wave_id where k.class_id = $1"
+    ))
     .bind(class_id)
     .bind(crate::storage::today())
     .fetch_optional(db)
@@ -140,11 +159,11 @@ pub async fn wave_open_for_class(db: &Db, class_id: i64) -> StorageResult<bool> 
 /// The instrument versions of the waves open today (what a pupil entering
 /// a code may answer), for the code page's language choice.
 pub async fn instruments_of_open_waves(db: &Db) -> StorageResult<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        r#"select distinct instrument_id from wave
-           where opens_on <= $1 and $1 <= closes_on and closed_on is null
-           order by instrument_id"#,
-    )
+    Ok(sqlx::query_scalar(concat!(
+        "select distinct w.instrument_id from wave w where ",
+        wave_open_on!("$1"),
+        " order by w.instrument_id"
+    ))
     .bind(crate::storage::today())
     .fetch_all(db)
     .await?)

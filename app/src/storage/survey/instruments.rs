@@ -1,5 +1,10 @@
 //! Instrument versions: stored verbatim as validated TOML.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use sha2::{Digest, Sha256};
+
 use crate::domain::survey::instrument::Instrument;
 use crate::dto::InstrumentSummary;
 use crate::storage::{Db, StorageError, StorageResult};
@@ -68,9 +73,17 @@ pub async fn store(db: &Db, instrument: &Instrument, source: &str) -> StorageRes
     Ok(StoreOutcome::Stored(id))
 }
 
-/// Loads and re-validates a stored instrument version.
+/// Loads a stored instrument version, parsed and validated once per
+/// process and source text.
+///
+/// Every questionnaire page and results page needs the instrument; parsing
+/// and re-validating its TOML (hundreds of texts) on each request was the
+/// code page's and the questionnaire's largest cost. The cache is keyed by
+/// the SHA-256 of the stored source rather than by id, because ids are per
+/// database and one process (a test run, `server copy`) may open several;
+/// a stored version never changes, so an entry never goes stale.
 #[tracing::instrument(skip(db))]
-pub async fn load(db: &Db, instrument_id: InstrumentId) -> StorageResult<Instrument> {
+pub async fn load(db: &Db, instrument_id: InstrumentId) -> StorageResult<Arc<Instrument>> {
     let row: Option<(String, String, String)> = sqlx::query_as(
         "select instrument_key, version, source_toml from instrument where instrument_id = $1",
     )
@@ -79,13 +92,39 @@ pub async fn load(db: &Db, instrument_id: InstrumentId) -> StorageResult<Instrum
     .await?;
     let (key, version, source) =
         row.ok_or_else(|| StorageError::NotFound(format!("instrument {instrument_id}")))?;
-    Instrument::from_toml_str(&source, &format!("{key}-{version}.toml")).map_err(|errors| {
-        StorageError::CorruptInstrument {
-            key,
-            version,
-            message: errors.to_string(),
+    let digest: [u8; 32] = Sha256::digest(source.as_bytes()).into();
+    if let Some(cached) = parsed_cache()
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&digest).cloned())
+    {
+        return Ok(cached);
+    }
+    let instrument =
+        Instrument::from_toml_str(&source, &format!("{key}-{version}.toml")).map_err(|errors| {
+            StorageError::CorruptInstrument {
+                key,
+                version,
+                message: errors.to_string(),
+            }
+        })?;
+    let instrument = Arc::new(instrument);
+    if let Ok(mut cache) = parsed_cache().lock() {
+        // A deployment has a handful of versions; the bound only guards a
+        // process that opens many databases.
+        if cache.len() >= PARSED_CACHE_CAPACITY {
+            cache.clear();
         }
-    })
+        cache.insert(digest, Arc::clone(&instrument));
+    }
+    Ok(instrument)
+}
+
+const PARSED_CACHE_CAPACITY: usize = 32;
+
+fn parsed_cache() -> &'static Mutex<HashMap<[u8; 32], Arc<Instrument>>> {
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], Arc<Instrument>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 /// The most recently imported instrument, for display.
@@ -94,7 +133,7 @@ pub async fn newest_summary(db: &Db) -> StorageResult<Option<InstrumentSummary>>
         .fetch_one(db)
         .await?;
     match newest {
-        Some(id) => Ok(Some(InstrumentSummary::of(&load(db, id).await?))),
+        Some(id) => Ok(Some(InstrumentSummary::of(load(db, id).await?.as_ref()))),
         None => Ok(None),
     }
 }

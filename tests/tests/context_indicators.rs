@@ -40,8 +40,13 @@ async fn the_district_profile_shows_context_indicators_beside_the_factors() -> R
     );
     let main = browser.main_text().await?;
     assert!(main.contains("Kontextindikatoren"), "{main}");
-    assert!(main.contains("Fiktive Demowerte"), "the demo says its values are fictional");
-    browser.assert_accessible("profile with context indicators").await?;
+    assert!(
+        main.contains("Fiktive Demowerte"),
+        "the demo says its values are fictional"
+    );
+    browser
+        .assert_accessible("profile with context indicators")
+        .await?;
     browser.screenshot("profile-context-indicators").await?;
     browser.close().await?;
 
@@ -51,7 +56,10 @@ async fn the_district_profile_shows_context_indicators_beside_the_factors() -> R
     assert_eq!(page.status, 200);
     let main = visible_main(&page.body);
     assert!(main.contains("Kontextindikatoren"), "{main}");
-    assert!(main.contains("data-indicator=\"youth_unemployment\""), "{main}");
+    assert!(
+        main.contains("data-indicator=\"youth_unemployment\""),
+        "{main}"
+    );
     Ok(())
 }
 
@@ -118,14 +126,21 @@ async fn a_values_file_with_errors_is_refused_by_row_and_column() -> Result<()> 
         "Ruhrstadt (Demo)",
         file.to_str().unwrap_or_default(),
     ])?;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(
         count_rows(&server, "select count(*) from indicator_value").await?,
         before + 2
     );
     let export = server.cli(&["indicators", "export", "--municipality", "Ruhrstadt (Demo)"])?;
     let csv = String::from_utf8_lossy(&export.stdout);
-    assert!(csv.starts_with("indicator,district,period,value\n"), "{csv}");
+    assert!(
+        csv.starts_with("indicator,district,period,value\n"),
+        "{csv}"
+    );
     assert!(csv.contains("youth_offences,gesamt,2026,44.5\n"), "{csv}");
     Ok(())
 }

@@ -71,6 +71,15 @@ async fn a_values_file_with_errors_is_refused_by_row_and_column() -> Result<()> 
     assert_eq!(before, 11 * 6 * 5);
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("werte.csv");
+    let import = |file: &std::path::Path| {
+        server.cli(&[
+            "indicators",
+            "import",
+            "--municipality",
+            "Ruhrstadt (Demo)",
+            file.to_str().unwrap_or_default(),
+        ])
+    };
     std::fs::write(
         &file,
         "indicator,district,period,value\n\
@@ -78,13 +87,7 @@ async fn a_values_file_with_errors_is_refused_by_row_and_column() -> Result<()> 
          youth_offences,MOND,2026,50\n\
          littering,NORD,2026,1\n",
     )?;
-    let output = server.cli(&[
-        "indicators",
-        "import",
-        "--municipality",
-        "Ruhrstadt (Demo)",
-        file.to_str().unwrap_or_default(),
-    ])?;
+    let output = import(&file)?;
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("nothing changed"), "{stderr}");
@@ -106,26 +109,14 @@ async fn a_values_file_with_errors_is_refused_by_row_and_column() -> Result<()> 
         &file,
         "indicator,district,period,value\nyouth_offences,NORD,2026,50\nyouth_offences,,2026,44,5\n",
     )?;
-    let output = server.cli(&[
-        "indicators",
-        "import",
-        "--municipality",
-        "Ruhrstadt (Demo)",
-        file.to_str().unwrap_or_default(),
-    ])?;
+    let output = import(&file)?;
     // "44,5" unquoted is two fields: the row is refused as too long.
     assert!(!output.status.success());
     std::fs::write(
         &file,
         "indicator,district,period,value\nyouth_offences,NORD,2026,50\nyouth_offences,,2026,\"44,5\"\n",
     )?;
-    let output = server.cli(&[
-        "indicators",
-        "import",
-        "--municipality",
-        "Ruhrstadt (Demo)",
-        file.to_str().unwrap_or_default(),
-    ])?;
+    let output = import(&file)?;
     assert!(
         output.status.success(),
         "{}",

@@ -23,18 +23,22 @@ pub async fn upsert_catalogue(db: &Db, indicators: &[Indicator]) -> StorageResul
         replaced: 0,
     };
     for indicator in indicators {
-        let updated = sqlx::query(
+        // The same seven binds for both statements, in column order.
+        let bound = |sql| {
+            sqlx::query(sql)
+                .bind(&indicator.key)
+                .bind(&indicator.label_de)
+                .bind(&indicator.label_en)
+                .bind(&indicator.unit)
+                .bind(indicator.direction.as_str())
+                .bind(&indicator.source)
+                .bind(&indicator.licence)
+        };
+        let updated = bound(
             r#"update indicator set label_de = $2, label_en = $3, unit = $4, direction = $5,
                    source = $6, licence = $7
                where indicator_key = $1"#,
         )
-        .bind(&indicator.key)
-        .bind(&indicator.label_de)
-        .bind(&indicator.label_en)
-        .bind(&indicator.unit)
-        .bind(indicator.direction.as_str())
-        .bind(&indicator.source)
-        .bind(&indicator.licence)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -42,17 +46,10 @@ pub async fn upsert_catalogue(db: &Db, indicators: &[Indicator]) -> StorageResul
             count.replaced += 1;
             continue;
         }
-        sqlx::query(
+        bound(
             r#"insert into indicator (indicator_key, label_de, label_en, unit, direction, source, licence)
                values ($1, $2, $3, $4, $5, $6, $7)"#,
         )
-        .bind(&indicator.key)
-        .bind(&indicator.label_de)
-        .bind(&indicator.label_en)
-        .bind(&indicator.unit)
-        .bind(indicator.direction.as_str())
-        .bind(&indicator.source)
-        .bind(&indicator.licence)
         .execute(&mut *tx)
         .await?;
         count.added += 1;

@@ -1,5 +1,6 @@
-//! What every tabular import (program catalog, norms) shares: problems
-//! reported by spreadsheet row and column, and the header check.
+//! What every tabular import (program catalog, norms, context indicators)
+//! shares: problems reported by spreadsheet row and column, the header
+//! check and the walk over the data rows.
 //!
 //! Pure: the caller splits the file into fields (the `csv` crate is
 //! server-only), so the rules can be unit-tested on plain strings.
@@ -139,6 +140,58 @@ pub fn map_columns(header: &[String], columns: &[&str]) -> Result<Vec<usize>, Ve
     }
 }
 
+/// One data row of an imported table, with its fields looked up by the
+/// positions [`map_columns`] found.
+#[derive(Clone, Copy, Debug)]
+pub struct DataRow<'a> {
+    /// The row number as a spreadsheet shows it (see [`RowProblem::row`]).
+    pub row: usize,
+    fields: &'a [String],
+    positions: &'a [usize],
+}
+
+impl<'a> DataRow<'a> {
+    /// The trimmed cell of the `column`-th expected column.
+    pub fn cell(&self, column: usize) -> &'a str {
+        self.fields[self.positions[column]].trim()
+    }
+}
+
+/// The data rows of a table whose header is `header`, numbered as a
+/// spreadsheet numbers them; rows whose fields are all empty are skipped
+/// (spreadsheets leave them at the end), and a row with more or fewer
+/// fields than the header is a problem of the whole row, since no cell of
+/// it can be trusted to sit in its column.
+pub fn data_rows<'a>(
+    header: &'a [String],
+    rows: &'a [Vec<String>],
+    positions: &'a [usize],
+) -> impl Iterator<Item = Result<DataRow<'a>, RowProblem>> + 'a {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, fields)| !fields.iter().all(|field| field.trim().is_empty()))
+        .map(move |(index, fields)| {
+            let row = index + 2;
+            if fields.len() == header.len() {
+                Ok(DataRow {
+                    row,
+                    fields,
+                    positions,
+                })
+            } else {
+                Err(RowProblem::new(
+                    row,
+                    None,
+                    format!(
+                        "the row has {} fields, but the header has {} columns",
+                        fields.len(),
+                        header.len()
+                    ),
+                ))
+            }
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +220,25 @@ mod tests {
                 "row 1, column a: missing column",
                 "row 1, column b: missing column",
             ]
+        );
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_short_rows_reported_with_their_number() {
+        let header = header(&["a", "b"]);
+        let rows = vec![
+            vec!["1".to_string(), " 2 ".to_string()],
+            vec![" ".to_string(), String::new()],
+            vec!["3".to_string()],
+        ];
+        let positions = [1, 0];
+        let read: Vec<_> = data_rows(&header, &rows, &positions).collect();
+        assert_eq!(read.len(), 2);
+        let first = read[0].as_ref().unwrap();
+        assert_eq!((first.row, first.cell(0), first.cell(1)), (2, "2", "1"));
+        assert_eq!(
+            read[1].as_ref().unwrap_err().to_string(),
+            "row 4: the row has 1 fields, but the header has 2 columns"
         );
     }
 

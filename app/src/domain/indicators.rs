@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::csv_table::{RowProblem, RowProblems, map_columns};
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, map_columns};
 
 /// Columns of the catalogue CSV.
 pub const CATALOGUE_COLUMNS: [&str; 7] = [
@@ -246,20 +246,6 @@ fn valid_key(key: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn row_length_problem(row: usize, fields: &[String], header: &[String]) -> Option<RowProblem> {
-    (fields.len() != header.len()).then(|| {
-        RowProblem::new(
-            row,
-            None,
-            format!(
-                "the row has {} fields, but the header has {} columns",
-                fields.len(),
-                header.len()
-            ),
-        )
-    })
-}
-
 /// Checks a catalogue CSV. Every key once; labels, unit, source and licence
 /// required (a figure without its source cannot be judged); the direction
 /// `higher_is_worse` or `higher_is_better`. Rows whose fields are all empty
@@ -272,16 +258,16 @@ pub fn parse_catalogue(
     let mut problems = Vec::new();
     let mut indicators = Vec::new();
     let mut first_row: HashMap<String, usize> = HashMap::new();
-    for (index, fields) in rows.iter().enumerate() {
-        let row = index + 2;
-        if fields.iter().all(|field| field.trim().is_empty()) {
-            continue;
-        }
-        if let Some(problem) = row_length_problem(row, fields, header) {
-            problems.push(problem);
-            continue;
-        }
-        let cell = |column: usize| fields[positions[column]].trim().to_string();
+    for data in data_rows(header, rows, &positions) {
+        let data = match data {
+            Ok(data) => data,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let row = data.row;
+        let cell = |column: usize| data.cell(column).to_string();
         let before = problems.len();
         let key = cell(0);
         if !valid_key(&key) {
@@ -358,16 +344,16 @@ pub fn parse_values(
     let mut problems = Vec::new();
     let mut values = Vec::new();
     let mut first_row: HashMap<(String, Option<String>, Period), usize> = HashMap::new();
-    for (index, fields) in rows.iter().enumerate() {
-        let row = index + 2;
-        if fields.iter().all(|field| field.trim().is_empty()) {
-            continue;
-        }
-        if let Some(problem) = row_length_problem(row, fields, header) {
-            problems.push(problem);
-            continue;
-        }
-        let cell = |column: usize| fields[positions[column]].trim();
+    for data in data_rows(header, rows, &positions) {
+        let data = match data {
+            Ok(data) => data,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let row = data.row;
+        let cell = |column: usize| data.cell(column);
         let before = problems.len();
         let indicator = cell(0);
         if !keys.contains(indicator) {

@@ -351,7 +351,15 @@ pub async fn load_profile_view(
     let sex_name = (sex_key != Default::default()).then(|| sex_key.as_str().to_string());
     let context = crate::domain::indicators::latest_figures(
         &crate::storage::indicators::catalogue(&db).await?,
-        &crate::storage::indicators::values(&db, scoped.municipality.municipality_id).await?,
+        &crate::storage::indicators::values(
+            &db,
+            scoped.municipality.municipality_id,
+            match district.as_str() {
+                "gesamt" => crate::storage::indicators::ValueScope::Municipality,
+                code => crate::storage::indicators::ValueScope::District(code),
+            },
+        )
+        .await?,
         (district != "gesamt").then_some(district.as_str()),
     );
     Ok(ProfileView {
@@ -595,11 +603,13 @@ fn ContextIndicators(
         return ().into_any();
     }
     let l = |de: &str, en: &str| de_en(&language, de, en);
-    let mut sources: Vec<String> = figures
+    // Each source once, however the catalogue orders its indicators.
+    let sources: Vec<String> = figures
         .iter()
         .map(|f| format!("{} ({})", f.indicator.source, f.indicator.licence))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
-    sources.dedup();
     let lang = language.clone();
     view! {
         <section class="table-section context-indicators">

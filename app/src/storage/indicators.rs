@@ -161,18 +161,36 @@ pub async fn store_values(
     Ok(count)
 }
 
-/// Every value of a municipality, by indicator, district (city first) and
-/// period (oldest first).
-pub async fn values(db: &Db, municipality: MunicipalityId) -> StorageResult<Vec<IndicatorValue>> {
+/// Which of a municipality's values to read.
+#[derive(Clone, Copy, Debug)]
+pub enum ValueScope<'a> {
+    /// Every district's and the city's.
+    Municipality,
+    /// One district's (by code) and the city's, for its profile.
+    District(&'a str),
+}
+
+/// A municipality's values in `scope`, by indicator, district (city first)
+/// and period (oldest first).
+pub async fn values(
+    db: &Db,
+    municipality: MunicipalityId,
+    scope: ValueScope<'_>,
+) -> StorageResult<Vec<IndicatorValue>> {
+    let district = match scope {
+        ValueScope::Municipality => None,
+        ValueScope::District(code) => Some(code),
+    };
     let rows: Vec<(String, Option<String>, String, f64)> = sqlx::query_as(
         r#"select i.indicator_key, d.code, v.period, v.value
            from indicator_value v
            join indicator i on i.indicator_id = v.indicator_id
            left join district d on d.district_id = v.district_id
            where v.municipality_id = $1
-           order by i.indicator_key, d.code is not null, d.code, v.period"#,
+             and (cast($2 as text) is null or v.district_id is null or d.code = $2)"#,
     )
     .bind(municipality)
+    .bind(district)
     .fetch_all(db)
     .await?;
     let mut values: Vec<IndicatorValue> = rows
@@ -189,8 +207,8 @@ pub async fn values(db: &Db, municipality: MunicipalityId) -> StorageResult<Vec<
             })
         })
         .collect::<StorageResult<_>>()?;
-    // Text order puts "2024" before "2024-Q1", as Period does; sorting by
-    // the parsed period keeps that true for any stored form.
+    // Sorted here rather than in SQL: the order of periods is Period's
+    // (a year before its quarters), not the text's.
     values.sort_by(|a, b| {
         (&a.indicator, a.district.is_some(), &a.district, a.period).cmp(&(
             &b.indicator,
@@ -309,7 +327,7 @@ mod tests {
                 replaced: 1
             }
         );
-        let read = values(&db, city).await.unwrap();
+        let read = values(&db, city, ValueScope::Municipality).await.unwrap();
         let summary: Vec<(Option<&str>, String, f64)> = read
             .iter()
             .map(|v| (v.district.as_deref(), v.period.to_string(), v.value))
@@ -321,6 +339,26 @@ mod tests {
                 (Some("NORD"), "2024".to_string(), 12.0),
                 (Some("NORD"), "2024-Q1".to_string(), 3.0),
             ]
+        );
+
+        // A district's profile reads its own and the city's values only.
+        geography::ensure_district(&db, city, "SUED", "Süd")
+            .await
+            .unwrap();
+        store_values(&db, city, &[value("waste", Some("SUED"), "2024", 4.0)])
+            .await
+            .unwrap();
+        let of_sued = values(&db, city, ValueScope::District("SUED"))
+            .await
+            .unwrap();
+        let districts: Vec<Option<&str>> = of_sued.iter().map(|v| v.district.as_deref()).collect();
+        assert_eq!(districts, vec![None, Some("SUED")]);
+        assert_eq!(
+            values(&db, city, ValueScope::Municipality)
+                .await
+                .unwrap()
+                .len(),
+            4
         );
     }
 
@@ -347,6 +385,11 @@ mod tests {
             matches!(result, Err(StorageError::NotFound(_))),
             "{result:?}"
         );
-        assert!(values(&db, city).await.unwrap().is_empty());
+        assert!(
+            values(&db, city, ValueScope::Municipality)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -96,7 +96,7 @@ pub async fn import(db: &Db, args: &IndicatorsImportArgs) -> anyhow::Result<()> 
 /// `indicators export`.
 pub async fn export(db: &Db, municipality: &str, output: Option<&PathBuf>) -> anyhow::Result<()> {
     let id = municipality_id(db, municipality).await?;
-    let values = indicators::values(db, id).await?;
+    let values = indicators::values(db, id, indicators::ValueScope::Municipality).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(app::domain::indicators::VALUE_COLUMNS)?;
     for value in values {
@@ -166,7 +166,9 @@ mod tests {
              row 4, column period: \"2025-Q5\" is not a period (a year such as 2024, or a quarter such as 2024-Q3)"
         );
         // The good row of the refused file was not written either.
-        let stored = indicators::values(&db, city).await.unwrap();
+        let stored = indicators::values(&db, city, indicators::ValueScope::Municipality)
+            .await
+            .unwrap();
         assert_eq!(stored.len(), 2);
         assert!(stored.iter().all(|v| v.period.year == 2024));
     }

@@ -13,7 +13,7 @@
 //! reported with its row and column and a single one rejects the file, so a
 //! half-imported norm set cannot make some factors look unremarkable.
 
-use crate::domain::csv_table::{RowProblem, RowProblems, map_columns};
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, map_columns};
 use crate::domain::survey::respondent::Grade;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -126,24 +126,16 @@ pub fn parse_norms(
     let mut problems = Vec::new();
     let mut values = Vec::with_capacity(rows.len());
     let mut first_row: HashMap<(String, Option<u8>), usize> = HashMap::new();
-    for (index, fields) in rows.iter().enumerate() {
-        let row = index + 2;
-        if fields.iter().all(|field| field.trim().is_empty()) {
-            continue;
-        }
-        if fields.len() != header.len() {
-            problems.push(RowProblem::new(
-                row,
-                None,
-                format!(
-                    "the row has {} fields, but the header has {} columns",
-                    fields.len(),
-                    header.len()
-                ),
-            ));
-            continue;
-        }
-        let cell = |column: usize| fields[positions[column]].trim();
+    for data in data_rows(header, rows, &positions) {
+        let data = match data {
+            Ok(data) => data,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let row = data.row;
+        let cell = |column: usize| data.cell(column);
         let before = problems.len();
         let factor = cell(0);
         if factor.is_empty() {

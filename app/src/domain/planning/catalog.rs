@@ -15,7 +15,7 @@
 //! *every* problem of the file is reported with its row and column, so a
 //! file can be fixed in one round.
 
-use crate::domain::csv_table::{RowProblem, RowProblems, map_columns};
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, map_columns};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -298,24 +298,16 @@ pub fn parse_catalog(
     // Lower-cased key → row of its first use: keys differing only in case
     // would be told apart by the database but not by a person.
     let mut keys: HashMap<String, usize> = HashMap::new();
-    for (index, fields) in rows.iter().enumerate() {
-        let row = index + 2;
-        if fields.iter().all(|field| field.trim().is_empty()) {
-            continue;
-        }
-        if fields.len() != header.len() {
-            problems.push(CatalogProblem::new(
-                row,
-                None,
-                format!(
-                    "the row has {} fields, but the header has {} columns",
-                    fields.len(),
-                    header.len()
-                ),
-            ));
-            continue;
-        }
-        let cell = |column: usize| fields[positions[column]].trim();
+    for data in data_rows(header, rows, &positions) {
+        let data = match data {
+            Ok(data) => data,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let row = data.row;
+        let cell = |column: usize| data.cell(column);
         let mut reader = RowReader {
             row,
             problems: &mut problems,

@@ -5,6 +5,7 @@
 //! Results pages and CSVs read only published results ([`publication`]):
 //! a closed wave's analysis, computed once and stored.
 
+pub mod early_warning;
 pub mod publication;
 
 pub use crate::domain::analysis::published::{PAGE_BREAKDOWN, QualityReport};
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use crate::domain::analysis::aggregate::GroupKey;
 use crate::domain::analysis::aggregate::{AggregateOptions, Cube, Dimension, aggregate};
 use crate::domain::analysis::calibration::{CalibrationOptions, CalibrationReport, calibrate};
-use crate::domain::analysis::profile::{FactorComparison, ProfileOptions};
+use crate::domain::analysis::profile::{FactorComparison, FactorKind, ProfileOptions};
 use crate::domain::analysis::regional::{FactorColumn, compare_with_other_cities};
 use crate::domain::analysis::report::{FactorInfo, Figures};
 use crate::domain::analysis::report::{
@@ -251,6 +252,8 @@ pub struct TrendSeries {
     pub factor_id: String,
     /// Factor label.
     pub factor_label: LocalizedText,
+    /// Risk, protective or outcome: which direction is worse.
+    pub factor_kind: FactorKind,
     /// One entry per wave, oldest first; suppressed or missing waves have
     /// no figures.
     pub waves: Vec<TrendWave>,
@@ -311,15 +314,16 @@ pub async fn municipality_trends(
             versions: versions_of(table),
         }
     };
-    let mut series: BTreeMap<(GroupKey, String), (LocalizedText, Vec<WavePoint>)> = BTreeMap::new();
+    let mut series: BTreeMap<(GroupKey, String), (LocalizedText, FactorKind, Vec<WavePoint>)> =
+        BTreeMap::new();
     for (wave_index, (_, table)) in tables.iter().enumerate() {
         for group in &table.groups {
             for (factor, cell) in table.factors.iter().zip(&group.factors) {
                 let entry = series
                     .entry((group.key, factor.id.clone()))
-                    .or_insert_with(|| (factor.label.clone(), Vec::new()));
-                while entry.1.len() < wave_index {
-                    entry.1.push(no_data(entry.1.len()));
+                    .or_insert_with(|| (factor.label.clone(), factor.kind, Vec::new()));
+                while entry.2.len() < wave_index {
+                    entry.2.push(no_data(entry.2.len()));
                 }
                 let mut point = no_data(wave_index);
                 if let Some(figures) = &cell.figures {
@@ -328,11 +332,11 @@ pub async fn municipality_trends(
                         n: figures.n,
                     };
                 }
-                entry.1.push(point);
+                entry.2.push(point);
             }
         }
     }
-    for (_, points) in series.values_mut() {
+    for (_, _, points) in series.values_mut() {
         while points.len() < tables.len() {
             points.push(no_data(points.len()));
         }
@@ -340,12 +344,15 @@ pub async fn municipality_trends(
     let trend_options = TrendOptions::default();
     let mut trends: Vec<TrendSeries> = series
         .into_iter()
-        .map(|((key, factor_id), (factor_label, points))| TrendSeries {
-            key,
-            factor_id,
-            factor_label,
-            waves: compute_trend(&points, &trend_options),
-        })
+        .map(
+            |((key, factor_id), (factor_label, factor_kind, points))| TrendSeries {
+                key,
+                factor_id,
+                factor_label,
+                factor_kind,
+                waves: compute_trend(&points, &trend_options),
+            },
+        )
         .collect();
     // One family per group, as the profile adjusts the factors of a group:
     // every change of every factor of the group over all waves.

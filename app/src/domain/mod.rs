@@ -11,6 +11,8 @@
 //!   factors, the board's priority choice and program outcomes.
 //! * [`indicators`]: district context indicators (catalogue and values from
 //!   other offices), beside the survey.
+//! * [`early_warning`]: the rules that flag districts whose survey factors
+//!   or context indicators worsen beyond a municipality's thresholds.
 //! * [`access`]: roles and the one access policy.
 //!
 //! [`csv_table`] is what every tabular import shares.
@@ -26,6 +28,7 @@
 pub mod access;
 pub mod analysis;
 pub mod csv_table;
+pub mod early_warning;
 pub mod indicators;
 pub mod planning;
 pub mod survey;

@@ -10,6 +10,7 @@
 //! schools, waves), accounts and the start page's counts sit at the top.
 
 pub mod analysis;
+pub mod early_warning;
 pub mod geography;
 pub mod indicators;
 pub mod planning;

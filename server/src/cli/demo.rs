@@ -742,6 +742,48 @@ mod tests {
         assert_eq!(ordered_probit(5.0, 2, -1.0, 1.0), 1);
     }
 
+    #[tokio::test]
+    async fn the_early_warning_list_puts_the_planted_district_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = app::storage::connect(&format!(
+            "sqlite://{}",
+            dir.path().join("demo.db").display()
+        ))
+        .await
+        .unwrap();
+        app::storage::migrate(&db).await.unwrap();
+        load(
+            &db,
+            &DemoArgs {
+                seed: 2026,
+                class_size: 25,
+            },
+        )
+        .await
+        .unwrap();
+        let city = geography::find_municipality(&db, MUNICIPALITY)
+            .await
+            .unwrap()
+            .unwrap();
+        let list = app::analysis::early_warning::municipality_warnings(&db, city.municipality_id)
+            .await
+            .unwrap();
+        for warning in &list.warnings {
+            eprintln!(
+                "{} {:.2} {:?}",
+                warning.code,
+                warning.score,
+                warning
+                    .signals
+                    .iter()
+                    .map(|s| (&s.subject, s.weight))
+                    .collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(list.districts_checked, DISTRICTS.len());
+        assert_eq!(list.warnings[0].code, DEMO_WORSENING_DISTRICT);
+    }
+
     #[test]
     fn only_the_planted_district_worsens_in_the_demo_indicators() {
         use app::domain::indicators::{Direction, parse_catalogue};

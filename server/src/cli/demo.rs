@@ -768,20 +768,45 @@ mod tests {
         let list = app::analysis::early_warning::municipality_warnings(&db, city.municipality_id)
             .await
             .unwrap();
-        for warning in &list.warnings {
-            eprintln!(
-                "{} {:.2} {:?}",
-                warning.code,
-                warning.score,
-                warning
+        use app::domain::early_warning::Subject;
+        assert_eq!(list.districts_checked, DISTRICTS.len());
+        assert_eq!(list.waves.len(), WAVES.len());
+        let first = &list.warnings[0];
+        assert_eq!(first.code, DEMO_WORSENING_DISTRICT);
+        // The three planted indicators, each by the change rule (+18 %) and
+        // the trend rule (+25 % over 2023–2025).
+        let mut planted: Vec<&str> = first
+            .signals
+            .iter()
+            .filter_map(|signal| match &signal.subject {
+                Subject::Indicator { key, .. } => Some(key.as_str()),
+                Subject::Factor { .. } => None,
+            })
+            .collect();
+        planted.sort_unstable();
+        assert_eq!(
+            planted,
+            [
+                "waste_complaints",
+                "waste_complaints",
+                "youth_offences",
+                "youth_offences",
+                "youth_welfare_cases",
+                "youth_welfare_cases"
+            ]
+        );
+        // No other district has an indicator signal (they wobble by ±2 %),
+        // and the most stable district has no signal at all.
+        for other in &list.warnings[1..] {
+            assert!(
+                other
                     .signals
                     .iter()
-                    .map(|s| (&s.subject, s.weight))
-                    .collect::<Vec<_>>()
+                    .all(|s| matches!(s.subject, Subject::Factor { .. })),
+                "{other:?}"
             );
         }
-        assert_eq!(list.districts_checked, DISTRICTS.len());
-        assert_eq!(list.warnings[0].code, DEMO_WORSENING_DISTRICT);
+        assert!(list.warnings.iter().all(|w| w.code != "LIND"));
     }
 
     #[test]

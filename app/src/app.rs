@@ -4,6 +4,7 @@ use crate::i18n::*;
 use crate::pages::account::{AccountMenu, OverviewPage, SignInPage};
 use crate::pages::catalog::CatalogPage;
 use crate::pages::comparison::ComparisonPage;
+use crate::pages::early_warning::{EarlyWarningPage, RegionWarningsPage};
 use crate::pages::monitoring::{ParticipationPage, QualityPage};
 use crate::pages::municipalities::MunicipalitiesPage;
 use crate::pages::norms::NormsPage;
@@ -135,6 +136,12 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=(StaticSegment("trend"), ParamSegment("municipality"), ParamSegment("district"))
                         view=TrendPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("fruehwarnung") view=RegionWarningsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("fruehwarnung"), ParamSegment("municipality"))
+                        view=EarlyWarningPage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -109,6 +109,9 @@ pub enum Action {
     ManageSurvey,
     /// Plan programs: matching, resource inventory, action plan.
     PlanPrograms,
+    /// Import the municipality's context indicators and set its
+    /// early-warning thresholds.
+    ManageContextData,
     /// Edit the program catalog and accounts (installation-wide).
     Administer,
 }
@@ -211,13 +214,14 @@ mod tests {
         }
     }
 
-    const ACTIONS: [Action; 7] = [
+    const ACTIONS: [Action; 8] = [
         Action::ViewResults,
         Action::ViewParticipation,
         Action::ViewQuality,
         Action::EditPriorities,
         Action::ManageSurvey,
         Action::PlanPrograms,
+        Action::ManageContextData,
         Action::Administer,
     ];
 
@@ -242,6 +246,7 @@ mod tests {
                     EditPriorities,
                     ManageSurvey,
                     PlanPrograms,
+                    ManageContextData,
                 ],
             ),
             (Role::SchoolContact, &[ViewParticipation]),

@@ -236,7 +236,10 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
         {empty.then(|| view! { <p class="notice">{l("Ihrem Konto ist noch keine Kommune zugeordnet.", "No municipality is assigned to your account yet.")}</p> })}
         {(overview.role != Role::SchoolContact).then(|| view! {
             <p class="actions">
-                {compare_cities.then(|| view! { <a href="/kommunen">{l("Kommunen im Vergleich", "Municipalities compared")}</a> })}
+                {compare_cities.then(|| view! {
+                    <a href="/kommunen">{l("Kommunen im Vergleich", "Municipalities compared")}</a>
+                    <a href="/fruehwarnung">{l("Frühwarnung aller Kommunen", "Early warning of every municipality")}</a>
+                })}
                 <a href="/katalog">{l("Programmkatalog", "Program catalog")}</a>
                 <a href="/vergleichswerte">{l("Vergleichswerte", "Reference values")}</a>
             </p>
@@ -251,6 +254,7 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
                     <p class="actions">
                         {m.results.then(|| view! {
                             <a href=format!("/trend/{id}/gesamt")>{l("Entwicklung über die Wellen", "Trends over waves")}</a>
+                            <a href=format!("/fruehwarnung/{id}")>{l("Frühwarnung", "Early warning")}</a>
                         })}
                         {m.priorities.then(|| view! {
                             <a href=format!("/prioritaeten/{id}")>{l("Prioritäten", "Priorities")}</a>

@@ -4,6 +4,7 @@ pub mod account;
 pub mod catalog;
 pub mod common;
 pub mod comparison;
+pub mod early_warning;
 pub mod home;
 pub mod monitoring;
 pub mod municipalities;

@@ -8,6 +8,7 @@ use state::{AppState, SecureCookies};
 pub mod accounts;
 pub mod codesheet;
 pub mod downloads;
+pub mod early_warning;
 pub mod forms;
 pub mod norms;
 pub mod planning;
@@ -53,6 +54,14 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route(
             "/prioritaeten",
             post(crate::web::planning::record_priorities),
+        )
+        .route(
+            "/fruehwarnung/schwellen",
+            post(crate::web::early_warning::set_thresholds),
+        )
+        .route(
+            "/fruehwarnung/indikatoren",
+            post(crate::web::early_warning::import_values),
         )
         .route("/aktionsplan", post(crate::web::planning::add_entry))
         .route(

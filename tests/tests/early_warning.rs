@@ -145,7 +145,11 @@ async fn the_coordinator_sees_the_planted_district_first_and_can_change_threshol
         .find_all(Locator::Css("table.signals tbody tr"))
         .await?;
     let hafen_text = hafen.text().await?;
-    assert_eq!(signals.len(), 3, "only the three sustained worsenings: {hafen_text}");
+    assert_eq!(
+        signals.len(),
+        3,
+        "only the three sustained worsenings: {hafen_text}"
+    );
     let history = browser
         .client
         .find(Locator::Css("table.threshold-history tbody"))
@@ -295,6 +299,26 @@ async fn the_regional_office_sees_the_warnings_of_all_its_cities() -> Result<()>
 
     // Regional staff read, but do not set thresholds.
     let cookie = server.sign_in(REGIONAL, PASSWORD).await?;
+
+    // `/kommunen` shows the cities' own (city-level) indicator values: the
+    // demo city has them, the neighbour only district values ("–").
+    let compared = http_get(&format!("{}/kommunen", server.url), Some(&cookie)).await?;
+    assert_eq!(compared.status, 200);
+    let main = visible_main(&compared.body);
+    assert!(main.contains("Kontextindikatoren der Städte"), "{main}");
+    let row = main
+        .split("<tr data-indicator=\"youth_offences\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .context("no city row for youth offences")?;
+    assert!(
+        row.contains("(2025, "),
+        "the demo city's latest year: {row}"
+    );
+    assert!(
+        row.contains(">–<"),
+        "the neighbour has no city value: {row}"
+    );
     let page = http_get(
         &format!("{}/fruehwarnung/{DEMO_CITY}", server.url),
         Some(&cookie),

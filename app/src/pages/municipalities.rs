@@ -35,6 +35,31 @@ pub struct MunicipalityComparisonView {
     pub reference: ReferenceChoice,
     /// CSV download of the same numbers.
     pub csv_url: String,
+    /// Context indicators at city level.
+    pub context: CityContext,
+}
+
+/// The cities' context indicators: one row per indicator, one column per
+/// city (the latest value of each).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CityContext {
+    /// City names, in column order.
+    pub cities: Vec<String>,
+    /// One row per catalogue indicator that any city has a value of.
+    pub rows: Vec<CityIndicatorRow>,
+    /// Sources with licences, each once.
+    pub sources: Vec<String>,
+}
+
+/// One indicator across the cities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CityIndicatorRow {
+    /// Catalogue key.
+    pub key: String,
+    /// Label with unit.
+    pub label: String,
+    /// Per city: its latest figure, if any.
+    pub cells: Vec<Option<crate::domain::indicators::IndicatorFigure>>,
 }
 
 /// The municipalities the signed-in user may read results of, compared.
@@ -56,6 +81,7 @@ pub async fn load_municipality_comparison(
     let comparison =
         crate::analysis::municipality_comparison(&db, &visible, grade, reference.as_deref())
             .await?;
+    let context = city_context(&db, &visible, &language).await?;
     if !comparison.rows.is_empty() {
         super::common::check_grade(&comparison.grades, grade)?;
     }
@@ -160,6 +186,51 @@ pub async fn load_municipality_comparison(
             .collect(),
         reference: reference_choice,
         csv_url,
+        context,
+    })
+}
+
+/// The latest city-level value of every indicator, per visible city.
+#[cfg(feature = "ssr")]
+async fn city_context(
+    db: &crate::storage::Db,
+    cities: &[crate::storage::geography::MunicipalityScopeRow],
+    language: &str,
+) -> Result<CityContext, AppError> {
+    use crate::domain::indicators::latest_figures;
+    use crate::storage::indicators::{self, ValueScope};
+    let catalogue = indicators::catalogue(db).await?;
+    let mut per_city = Vec::with_capacity(cities.len());
+    for city in cities {
+        let values = indicators::values(db, city.municipality_id, ValueScope::City).await?;
+        per_city.push(latest_figures(&catalogue, &values, None));
+    }
+    let rows: Vec<CityIndicatorRow> = catalogue
+        .iter()
+        .map(|indicator| CityIndicatorRow {
+            key: indicator.key.clone(),
+            label: format!("{} ({})", indicator.label(language), indicator.unit),
+            cells: per_city
+                .iter()
+                .map(|figures| {
+                    figures
+                        .iter()
+                        .find(|f| f.indicator.key == indicator.key)
+                        .cloned()
+                })
+                .collect(),
+        })
+        .filter(|row| row.cells.iter().any(Option::is_some))
+        .collect();
+    let sources: std::collections::BTreeSet<String> = catalogue
+        .iter()
+        .filter(|indicator| rows.iter().any(|row| row.key == indicator.key))
+        .map(|indicator| format!("{} ({})", indicator.source, indicator.licence))
+        .collect();
+    Ok(CityContext {
+        cities: cities.iter().map(|c| c.name.clone()).collect(),
+        rows,
+        sources: sources.into_iter().collect(),
     })
 }
 
@@ -254,9 +325,65 @@ fn MunicipalitiesBody(view: MunicipalityComparisonView) -> impl IntoView {
         </p>
         <HeatMap data=view.heat_map />
         <HeatTable data=heat_map language=language.clone() row_header=l("Kommune", "Municipality") />
+        <CityContextTable context=view.context.clone() language=language.clone() />
         <p class="footnote">
             {l("Verglichen wird die Gesamtstadt jeder Kommune. Ohne Vergleichswerte wird jede Kommune gegen die übrigen verglichenen Kommunen zusammen getestet (z-Test, Benjamini-Hochberg je Kommune); die Markierung zeigt alle zusammen. Wellen verschiedener Jahre sind nur eingeschränkt vergleichbar. Intervalle und Tests nehmen eine einfache Zufallsstichprobe an.",
                "Each municipality's whole city is compared. Without reference values each municipality is tested against the other compared municipalities pooled (z-test, Benjamini-Hochberg per municipality); the marker shows all of them together. Waves of different years are only partly comparable. Intervals and tests assume simple random sampling.")}
         </p>
     }
+}
+
+/// The cities' context indicators (latest value, its period and the change
+/// since the previous period), if any city has imported some.
+#[component]
+fn CityContextTable(context: CityContext, language: String) -> impl IntoView {
+    use super::common::number_text;
+    if context.rows.is_empty() {
+        return ().into_any();
+    }
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let lang = language.clone();
+    view! {
+        <section class="table-section city-context">
+            <h2>{l("Kontextindikatoren der Städte", "Context indicators of the cities")}</h2>
+            <p class="meta">{l(
+                "Daten anderer Ämter über die Stadt als Ganzes: der letzte Wert, sein Zeitraum und die Veränderung zum vorherigen.",
+                "Data of other offices about each city as a whole: the latest value, its period and the change since the previous one.",
+            )}</p>
+            <table class="data city-context-table">
+                <thead><tr>
+                    <th scope="col">{l("Indikator", "Indicator")}</th>
+                    {context.cities.iter().map(|city| view! { <th scope="col" class="num">{city.clone()}</th> }).collect_view()}
+                </tr></thead>
+                <tbody>
+                    {context.rows.into_iter().map(|row| {
+                        let language = lang.clone();
+                        view! {
+                            <tr data-indicator=row.key.clone()>
+                                <th scope="row">{row.label.clone()}</th>
+                                {row.cells.into_iter().map(|cell| {
+                                    let text = cell.map_or_else(|| "–".to_string(), |figure| {
+                                        let change = figure.worsening_percent.map(|p| {
+                                            let amount = number_text(&language, p.abs());
+                                            if p > 0.0 {
+                                                de_en(&language, &format!(", {amount} % ungünstiger"), &format!(", {amount} % worse"))
+                                            } else if p < 0.0 {
+                                                de_en(&language, &format!(", {amount} % günstiger"), &format!(", {amount} % better"))
+                                            } else {
+                                                String::new()
+                                            }
+                                        }).unwrap_or_default();
+                                        format!("{} ({}{change})", number_text(&language, figure.value), figure.period)
+                                    });
+                                    view! { <td class="num">{text}</td> }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">{format!("{}: {}", l("Quellen", "Sources"), context.sources.join("; "))}</p>
+        </section>
+    }
+    .into_any()
 }

@@ -168,6 +168,8 @@ pub enum ValueScope<'a> {
     Municipality,
     /// One district's (by code) and the city's, for its profile.
     District(&'a str),
+    /// The city's only, for the comparison of municipalities.
+    City,
 }
 
 /// A municipality's values in `scope`, by indicator, district (city first)
@@ -177,9 +179,10 @@ pub async fn values(
     municipality: MunicipalityId,
     scope: ValueScope<'_>,
 ) -> StorageResult<Vec<IndicatorValue>> {
-    let district = match scope {
-        ValueScope::Municipality => None,
-        ValueScope::District(code) => Some(code),
+    let (every_district, district) = match scope {
+        ValueScope::Municipality => (true, None),
+        ValueScope::District(code) => (false, Some(code)),
+        ValueScope::City => (false, None),
     };
     let rows: Vec<(String, Option<String>, String, f64)> = sqlx::query_as(
         r#"select i.indicator_key, d.code, v.period, v.value
@@ -187,9 +190,10 @@ pub async fn values(
            join indicator i on i.indicator_id = v.indicator_id
            left join district d on d.district_id = v.district_id
            where v.municipality_id = $1
-             and (cast($2 as text) is null or v.district_id is null or d.code = $2)"#,
+             and (v.district_id is null or $2 or d.code = $3)"#,
     )
     .bind(municipality)
+    .bind(every_district)
     .bind(district)
     .fetch_all(db)
     .await?;
@@ -353,6 +357,9 @@ mod tests {
             .unwrap();
         let districts: Vec<Option<&str>> = of_sued.iter().map(|v| v.district.as_deref()).collect();
         assert_eq!(districts, vec![None, Some("SUED")]);
+        let of_city = values(&db, city, ValueScope::City).await.unwrap();
+        assert_eq!(of_city.len(), 1);
+        assert_eq!(of_city[0].district, None);
         assert_eq!(
             values(&db, city, ValueScope::Municipality)
                 .await

@@ -64,6 +64,48 @@ async fn the_district_profile_shows_context_indicators_beside_the_factors() -> R
 }
 
 #[tokio::test]
+async fn the_district_comparison_can_add_context_indicators_as_columns() -> Result<()> {
+    let server = TestServer::start_with(&[&["demo"]])?;
+    let cookie = server.sign_in(COORDINATOR, PASSWORD).await?;
+    let url = format!("{}/vergleich/{WAVE}", server.url);
+    let plain = visible_main(&http_get(&url, Some(&cookie)).await?.body);
+    assert!(
+        !plain.contains("data-column=\"indicator:"),
+        "off by default"
+    );
+    let page = http_get(&format!("{url}?kontext=1"), Some(&cookie)).await?;
+    assert_eq!(page.status, 200);
+    let main = visible_main(&page.body);
+    // A column label and one cell per district for each demo indicator.
+    for key in ["youth_offences", "waste_complaints", "residential_mobility"] {
+        let marked = main
+            .matches(&format!("data-column=\"indicator:{key}\""))
+            .count();
+        assert_eq!(marked, 1 + 10, "{key}");
+    }
+    assert!(main.contains("Kontext: Polizeilich registrierte Straftaten Jugendlicher"));
+    // Hafenviertel's youth offences lie above the city's: a positive
+    // relative difference, in percent in the table.
+    let hafen = main
+        .split("<th scope=\"row\">Hafenviertel</th>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(hafen.contains(" %</td>"), "{hafen}");
+    let checkbox = page
+        .body
+        .split("name=\"kontext\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_default();
+    assert!(
+        checkbox.contains("checked"),
+        "the box stays ticked: {checkbox}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_values_file_with_errors_is_refused_by_row_and_column() -> Result<()> {
     let server = TestServer::start_with(&[&["demo"]])?;
     let before = count_rows(&server, "select count(*) from indicator_value").await?;

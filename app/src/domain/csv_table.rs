@@ -157,6 +157,16 @@ impl<'a> DataRow<'a> {
     }
 }
 
+/// The row of a [`data_rows`] item, or `None` after adding its problem to
+/// `problems` (so a loop over the rows reads `let Some(data) = … else {
+/// continue }`).
+pub fn keep_row<'a>(
+    item: Result<DataRow<'a>, RowProblem>,
+    problems: &mut Vec<RowProblem>,
+) -> Option<DataRow<'a>> {
+    item.map_err(|problem| problems.push(problem)).ok()
+}
+
 /// The data rows of a table whose header is `header`, numbered as a
 /// spreadsheet numbers them; rows whose fields are all empty are skipped
 /// (spreadsheets leave them at the end), and a row with more or fewer

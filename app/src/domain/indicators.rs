@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, map_columns};
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, keep_row, map_columns};
 
 /// Columns of the catalogue CSV.
 pub const CATALOGUE_COLUMNS: [&str; 7] = [
@@ -259,12 +259,8 @@ pub fn parse_catalogue(
     let mut indicators = Vec::new();
     let mut first_row: HashMap<String, usize> = HashMap::new();
     for data in data_rows(header, rows, &positions) {
-        let data = match data {
-            Ok(data) => data,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
+        let Some(data) = keep_row(data, &mut problems) else {
+            continue;
         };
         let row = data.row;
         let cell = |column: usize| data.cell(column).to_string();
@@ -345,12 +341,8 @@ pub fn parse_values(
     let mut values = Vec::new();
     let mut first_row: HashMap<(String, Option<String>, Period), usize> = HashMap::new();
     for data in data_rows(header, rows, &positions) {
-        let data = match data {
-            Ok(data) => data,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
+        let Some(data) = keep_row(data, &mut problems) else {
+            continue;
         };
         let row = data.row;
         let cell = |column: usize| data.cell(column);

@@ -6,7 +6,7 @@ use super::common::{
     ReferenceChoice, ReferenceSelect, ReferenceSource, ResultsPage, de_en, language_code,
     number_text,
 };
-use crate::components::charts::{HeatMap, HeatMapData};
+use crate::components::charts::{HeatMap, HeatMapData, HeatUnit};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -41,6 +41,8 @@ pub struct ComparisonView {
     /// Whether the multiple-testing family is the whole page (every
     /// district × factor) instead of each district's factors.
     pub report_family: bool,
+    /// Whether context indicators were added as columns.
+    pub with_context: bool,
 }
 
 /// The comparison of every district of a wave (optionally one grade),
@@ -52,6 +54,7 @@ pub async fn load_comparison_view(
     sort: Option<String>,
     reference: Option<String>,
     adjustment: Option<String>,
+    context: bool,
     language: String,
 ) -> Result<ComparisonView, AppError> {
     use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
@@ -102,8 +105,29 @@ pub async fn load_comparison_view(
             id: f.id.clone(),
             label: f.label.get(&language).to_string(),
             higher_is_worse: f.kind != FactorKind::Protective,
+            unit: HeatUnit::Points,
         })
         .collect();
+    let factor_count = columns.len();
+    let context_figures = if context {
+        Some(ContextColumns::load(&db, scoped.municipality.municipality_id).await?)
+    } else {
+        None
+    };
+    let mut columns = columns;
+    if let Some(context) = &context_figures {
+        columns.extend(context.catalogue.iter().map(|indicator| HeatColumn {
+            id: format!("indicator:{}", indicator.key),
+            label: format!(
+                "{}: {}",
+                de_en(&language, "Kontext", "Context"),
+                indicator.label(&language)
+            ),
+            higher_is_worse: indicator.direction
+                == crate::domain::indicators::Direction::HigherIsWorse,
+            unit: HeatUnit::RelativePercent,
+        }));
+    }
     let sort_index = sort
         .as_deref()
         .and_then(|id| table.factors.iter().position(|f| f.id == id));
@@ -130,7 +154,7 @@ pub async fn load_comparison_view(
                 sex: SexKey::All,
             };
             let group = table.group(&key);
-            let cells: Vec<HeatCell> = (0..table.factors.len())
+            let mut cells: Vec<HeatCell> = (0..table.factors.len())
                 .map(|i| {
                     let figures = group.and_then(|g| g.factors[i].figures.as_ref());
                     let comparison = figures.and_then(|f| f.comparison.as_ref());
@@ -142,6 +166,11 @@ pub async fn load_comparison_view(
                     }
                 })
                 .collect();
+            if let Some(context) = &context_figures {
+                // The city row (against a norm) has no indicator columns: its
+                // reference would be itself.
+                cells.extend(context.cells(district.map(|_| code.as_str())));
+            }
             let sort_value = sort_index.and_then(|i| {
                 let cell = &cells[i];
                 // Sort so the worst comes first whichever way "worse" points.
@@ -188,10 +217,20 @@ pub async fn load_comparison_view(
         summary: de_en(
             &language,
             &format!(
-                "Farbe: Differenz zu „{reference_label}“ in Prozentpunkten (rot ungünstiger, grün günstiger); * = auffällig (signifikant und mindestens 5 Punkte)."
+                "Farbe: Differenz zu „{reference_label}“ in Prozentpunkten (rot ungünstiger, grün günstiger); * = auffällig (signifikant und mindestens 5 Punkte).{}",
+                if context {
+                    " Spalten „Kontext“: letzter Wert des Stadtteils relativ zum Stadtwert desselben Zeitraums, in Prozent."
+                } else {
+                    ""
+                }
             ),
             &format!(
-                "Colour: difference to \"{reference_label}\" in percentage points (red worse, green better); * = of concern (significant and at least 5 points)."
+                "Colour: difference to \"{reference_label}\" in percentage points (red worse, green better); * = of concern (significant and at least 5 points).{}",
+                if context {
+                    " \"Context\" columns: the district's latest value relative to the city's value of the same period, in percent."
+                } else {
+                    ""
+                }
             ),
         ),
         columns,
@@ -216,8 +255,7 @@ pub async fn load_comparison_view(
         wave: scoped.wave.name.clone(),
         grades,
         grade,
-        factors: heat_map
-            .columns
+        factors: heat_map.columns[..factor_count]
             .iter()
             .map(|c| (c.id.clone(), c.label.clone()))
             .collect(),
@@ -226,7 +264,56 @@ pub async fn load_comparison_view(
         csv_url,
         reference: reference_choice,
         report_family,
+        with_context: context,
     })
+}
+
+/// The context-indicator columns of the comparison: each district's latest
+/// value relative to the city's value of the same period.
+#[cfg(feature = "ssr")]
+struct ContextColumns {
+    /// Catalogue indicators that the municipality has values of.
+    catalogue: Vec<crate::domain::indicators::Indicator>,
+    values: Vec<crate::domain::indicators::IndicatorValue>,
+}
+
+#[cfg(feature = "ssr")]
+impl ContextColumns {
+    async fn load(db: &crate::storage::Db, municipality: i64) -> Result<Self, AppError> {
+        use crate::storage::indicators::{self, ValueScope};
+        let values = indicators::values(db, municipality, ValueScope::Municipality).await?;
+        let catalogue = indicators::catalogue(db)
+            .await?
+            .into_iter()
+            .filter(|indicator| values.iter().any(|v| v.indicator == indicator.key))
+            .collect();
+        Ok(ContextColumns { catalogue, values })
+    }
+
+    /// One cell per indicator for the district `code` (none for the city).
+    fn cells(&self, code: Option<&str>) -> Vec<crate::components::charts::HeatCell> {
+        use crate::components::charts::HeatCell;
+        let figures = code.map(|code| {
+            crate::domain::indicators::latest_figures(&self.catalogue, &self.values, Some(code))
+        });
+        self.catalogue
+            .iter()
+            .map(|indicator| {
+                let relative = figures
+                    .as_ref()
+                    .and_then(|all| all.iter().find(|f| f.indicator.key == indicator.key))
+                    .and_then(|f| f.city_value.map(|city| (f.value, city)))
+                    .filter(|(_, city)| *city > 0.0)
+                    .map(|(value, city)| (value / city - 1.0) * 100.0);
+                HeatCell {
+                    difference_points: relative,
+                    percent: None,
+                    significant: false,
+                    suppressed: false,
+                }
+            })
+            .collect()
+    }
 }
 
 /// `/vergleich/{wave}?jahrgang=8&sortierung=family_conflict`.
@@ -245,13 +332,17 @@ pub fn ComparisonPage() -> impl IntoView {
                     .filter(|s| !s.is_empty()),
                 query.with(|q| q.get("referenz")),
                 query.with(|q| q.get("korrektur")),
+                query.with(|q| q.get("kontext").is_some_and(|k| k == "1")),
                 language_code(i18n.get_locale()),
             )
         },
-        |(wave, grade, sort, reference, adjustment, language)| async move {
+        |(wave, grade, sort, reference, adjustment, context, language)| async move {
             match wave {
                 Some(wave) => {
-                    load_comparison_view(wave, grade, sort, reference, adjustment, language).await
+                    load_comparison_view(
+                        wave, grade, sort, reference, adjustment, context, language,
+                    )
+                    .await
                 }
                 None => Err(AppError::NotFound),
             }
@@ -301,6 +392,10 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
                     <option value="gruppe" selected=!view.report_family>{l("je Stadtteil", "per district")}</option>
                     <option value="bericht" selected=view.report_family>{l("über alle Stadtteile und Faktoren", "over all districts and factors")}</option>
                 </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="kontext" value="1" checked=view.with_context />
+                {l("Kontextindikatoren als Spalten", "Context indicators as columns")}
             </label>
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
@@ -363,10 +458,11 @@ pub fn HeatTable(
     let l = |de: &str, en: &str| de_en(&language, de, en);
     let rows = data.rows;
     let columns = data.columns;
+    let units: Vec<HeatUnit> = columns.iter().map(|c| c.unit).collect();
     let table_language = language.clone();
     view! {
         <details class="table-section">
-            <summary>{l("Dieselben Zahlen als Tabelle (Differenz in Prozentpunkten)", "The same numbers as a table (difference in points)")}</summary>
+            <summary>{l("Dieselben Zahlen als Tabelle (Differenz in Prozentpunkten, Kontextindikatoren in %)", "The same numbers as a table (difference in points, context indicators in %)")}</summary>
             <div class="chart-scroll">
                 <table class="data heat-table">
                     <thead><tr>
@@ -379,10 +475,10 @@ pub fn HeatTable(
                             view! {
                                 <tr>
                                     <th scope="row">{row.label.clone()}</th>
-                                    {row.cells.into_iter().map(|cell| {
+                                    {row.cells.into_iter().zip(units.clone()).map(|(cell, unit)| {
                                         let text = match (cell.suppressed, cell.difference_points) {
                                             (true, _) | (_, None) => "–".to_string(),
-                                            (false, Some(d)) => format!("{}{}{}", if d >= 0.0 { "+" } else { "" }, number_text(&language, d), if cell.significant { "*" } else { "" }),
+                                            (false, Some(d)) => format!("{}{}{}{}", if d >= 0.0 { "+" } else { "" }, number_text(&language, d), if unit == HeatUnit::RelativePercent { " %" } else { "" }, if cell.significant { "*" } else { "" }),
                                         };
                                         view! { <td class="num">{text}</td> }
                                     }).collect_view()}

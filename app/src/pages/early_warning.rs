@@ -429,31 +429,23 @@ fn WhatItSays(language: String) -> impl IntoView {
 fn WarningList(list: MunicipalityWarningView, language: String) -> impl IntoView {
     let l = |de: &str, en: &str| de_en(&language, de, en);
     let id = list.municipality_id;
+    let waves = if list.waves.is_empty() {
+        l("keine veröffentlicht", "none published")
+    } else {
+        list.waves.join(", ")
+    };
+    let periods = list
+        .indicator_periods
+        .clone()
+        .unwrap_or_else(|| l("keine importiert", "none imported"));
+    let count = list.districts_checked;
     let basis = de_en(
         &language,
         &format!(
-            "Geprüft: {} Stadtteile; Befragungswellen: {}; Kontextindikatoren: {}.",
-            list.districts_checked,
-            if list.waves.is_empty() {
-                "keine veröffentlicht".to_string()
-            } else {
-                list.waves.join(", ")
-            },
-            list.indicator_periods
-                .clone()
-                .unwrap_or_else(|| "keine importiert".to_string()),
+            "Geprüft: {count} Stadtteile; Befragungswellen: {waves}; Kontextindikatoren: {periods}."
         ),
         &format!(
-            "Examined: {} districts; survey waves: {}; context indicators: {}.",
-            list.districts_checked,
-            if list.waves.is_empty() {
-                "none published".to_string()
-            } else {
-                list.waves.join(", ")
-            },
-            list.indicator_periods
-                .clone()
-                .unwrap_or_else(|| "none imported".to_string()),
+            "Examined: {count} districts; survey waves: {waves}; context indicators: {periods}."
         ),
     );
     let empty = list.warnings.is_empty();

@@ -149,6 +149,7 @@ pub async fn load_municipality_comparison(
                 id: f.id.clone(),
                 label: f.label.get(&language).to_string(),
                 higher_is_worse: f.kind != FactorKind::Protective,
+                unit: crate::components::charts::HeatUnit::Points,
             })
             .collect(),
         rows,

@@ -50,6 +50,15 @@ pub fn format_points(value: f64) -> String {
     format!("{sign}{} Pp.", format_decimal(rounded.abs()))
 }
 
+/// Formats a relative difference in percent like [`format_points`], with
+/// "%" instead of "Pp." ("+12,3 %", "−4,0 %").
+pub fn format_relative_percent(value: f64) -> String {
+    match format_points(value).strip_suffix(" Pp.") {
+        Some(number) => format!("{number} %"),
+        None => "–".to_string(),
+    }
+}
+
 /// The short signed whole-number difference shown inside a heat-map cell
 /// ("+12", "−3", "0"); "–" for non-finite input.
 pub(super) fn format_points_short(value: f64) -> String {
@@ -112,6 +121,9 @@ mod tests {
         assert_eq!(format_points_short(-2.5), "\u{2212}3");
         assert_eq!(format_points_short(-0.3), "0");
         assert_eq!(format_points_short(f64::NEG_INFINITY), "–");
+        assert_eq!(format_relative_percent(12.34), "+12,3 %");
+        assert_eq!(format_relative_percent(-4.0), "\u{2212}4,0 %");
+        assert_eq!(format_relative_percent(f64::NAN), "–");
     }
 
     #[test]

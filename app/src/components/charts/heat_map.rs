@@ -8,6 +8,17 @@ use super::svg::*;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// What a column's differences are measured in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HeatUnit {
+    /// Percentage points (survey factors: district share minus reference).
+    #[default]
+    Points,
+    /// Percent of the reference value (context indicators: district value
+    /// relative to the city's, a rate has no "points").
+    RelativePercent,
+}
+
 /// One factor column of the [`HeatMap`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HeatColumn {
@@ -18,6 +29,10 @@ pub struct HeatColumn {
     /// `true` for risk factors and outcomes, `false` for protective factors:
     /// decides whether a positive difference is coloured as worse or better.
     pub higher_is_worse: bool,
+    /// The unit of the column's differences; the colour ramp saturates at
+    /// 20 of either.
+    #[serde(default)]
+    pub unit: HeatUnit,
 }
 
 /// One cell of the [`HeatMap`]: a district's value for one factor.
@@ -296,7 +311,10 @@ fn heat_cell_view(
         let mut t = format!("{}: ", column.label);
         match difference.filter(|_| !suppressed) {
             Some(d) => {
-                t.push_str(&format_points(d));
+                t.push_str(&match column.unit {
+                    HeatUnit::Points => format_points(d),
+                    HeatUnit::RelativePercent => format_relative_percent(d),
+                });
                 if significant {
                     t.push('*');
                 }
@@ -586,16 +604,19 @@ mod render_tests {
                     id: "family_conflict".into(),
                     label: "Familienkonflikte".into(),
                     higher_is_worse: true,
+                    unit: HeatUnit::Points,
                 },
                 HeatColumn {
                     id: "school_bonding".into(),
                     label: "Schulische Bindung".into(),
                     higher_is_worse: false,
+                    unit: HeatUnit::Points,
                 },
                 HeatColumn {
                     id: "extra".into(),
                     label: "Ohne Zelle".into(),
                     higher_is_worse: true,
+                    unit: HeatUnit::Points,
                 },
             ],
             rows: vec![HeatRow {

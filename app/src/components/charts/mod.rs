@@ -42,8 +42,8 @@ mod svg;
 mod trend;
 
 pub use bar::{BarChart, BarChartData, BarKind, BarRow, Highlight};
-pub use format::{format_percent, format_points};
+pub use format::{format_percent, format_points, format_relative_percent};
 pub use heat_map::{
-    HeatCell, HeatColumn, HeatMap, HeatMapData, HeatRow, heat_colour, heat_text_colour,
+    HeatCell, HeatColumn, HeatMap, HeatMapData, HeatRow, HeatUnit, heat_colour, heat_text_colour,
 };
 pub use trend::{TrendChart, TrendChartData, TrendPoint};

@@ -13,7 +13,7 @@
 //! reported with its row and column and a single one rejects the file, so a
 //! half-imported norm set cannot make some factors look unremarkable.
 
-use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, map_columns};
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, keep_row, map_columns};
 use crate::domain::survey::respondent::Grade;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -127,12 +127,8 @@ pub fn parse_norms(
     let mut values = Vec::with_capacity(rows.len());
     let mut first_row: HashMap<(String, Option<u8>), usize> = HashMap::new();
     for data in data_rows(header, rows, &positions) {
-        let data = match data {
-            Ok(data) => data,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
+        let Some(data) = keep_row(data, &mut problems) else {
+            continue;
         };
         let row = data.row;
         let cell = |column: usize| data.cell(column);

@@ -15,7 +15,7 @@
 //! *every* problem of the file is reported with its row and column, so a
 //! file can be fixed in one round.
 
-use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, map_columns};
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, keep_row, map_columns};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -299,12 +299,8 @@ pub fn parse_catalog(
     // would be told apart by the database but not by a person.
     let mut keys: HashMap<String, usize> = HashMap::new();
     for data in data_rows(header, rows, &positions) {
-        let data = match data {
-            Ok(data) => data,
-            Err(problem) => {
-                problems.push(problem);
-                continue;
-            }
+        let Some(data) = keep_row(data, &mut problems) else {
+            continue;
         };
         let row = data.row;
         let cell = |column: usize| data.cell(column);

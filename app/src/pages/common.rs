@@ -6,6 +6,33 @@ use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 
+/// The view of a page under `/…/{municipality}`, loaded by `load` with the
+/// municipality of the URL and the page language (reloaded when either
+/// changes); a municipality that is not a number is "not found".
+pub fn municipality_view<T, F, Fut>(load: F) -> Resource<Result<T, AppError>>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(i64, String) -> Fut + Copy + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let i18n = use_i18n();
+    let params = leptos_router::hooks::use_params_map();
+    Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("municipality").and_then(|m| m.parse::<i64>().ok())),
+                language_code(i18n.get_locale()),
+            )
+        },
+        move |(municipality, language)| async move {
+            match municipality {
+                Some(m) => load(m, language).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 /// German or English text by language code. Used for texts that are built
 /// together with data (chart legends, notes); fixed UI texts come from the
 /// locale files.

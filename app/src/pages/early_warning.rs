@@ -10,7 +10,7 @@ use super::common::{ResultsPage, de_en, language_code};
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// One signal, worded for the page.
@@ -372,22 +372,7 @@ pub async fn load_region_warnings_view(language: String) -> Result<RegionWarning
 /// `/fruehwarnung/{municipality}`.
 #[component]
 pub fn EarlyWarningPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let params = use_params_map();
-    let data = Resource::new(
-        move || {
-            (
-                params.with(|p| p.get("municipality").and_then(|m| m.parse::<i64>().ok())),
-                language_code(i18n.get_locale()),
-            )
-        },
-        |(municipality, language)| async move {
-            match municipality {
-                Some(m) => load_early_warning_view(m, language).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let data = super::common::municipality_view(load_early_warning_view);
     view! {
         <ResultsPage class="page early-warning" data body=|view| view! { <EarlyWarningBody view /> }.into_any() />
     }

@@ -3,11 +3,10 @@
 //! date; the page suggests the factors of concern of the latest wave, and
 //! keeps the history.
 
-use super::common::{ResultsPage, de_en, language_code};
+use super::common::{ResultsPage, de_en};
 use crate::error::AppError;
-use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// A factor to choose from.
@@ -185,22 +184,7 @@ pub async fn allowed_factors(
 /// `/prioritaeten/{municipality}`.
 #[component]
 pub fn PrioritiesPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let params = use_params_map();
-    let data = Resource::new(
-        move || {
-            (
-                params.with(|p| p.get("municipality").and_then(|w| w.parse::<i64>().ok())),
-                language_code(i18n.get_locale()),
-            )
-        },
-        |(municipality, language)| async move {
-            match municipality {
-                Some(m) => load_priorities_view(m, language).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let data = super::common::municipality_view(load_priorities_view);
     view! {
         <ResultsPage class="page priorities" data body=|view| view! { <PrioritiesBody view /> }.into_any() />
     }

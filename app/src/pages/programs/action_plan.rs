@@ -5,12 +5,11 @@
 #[cfg(feature = "ssr")]
 use super::scope::{factor_labels, planning_scope};
 use crate::error::AppError;
-use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::pages::common::percent_text;
-use crate::pages::common::{ResultsPage, de_en, language_code};
+use crate::pages::common::{ResultsPage, de_en};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// An action-plan entry for display.
@@ -203,22 +202,7 @@ pub async fn load_action_plan_view(
 /// `/aktionsplan/{municipality}`.
 #[component]
 pub fn ActionPlanPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let params = use_params_map();
-    let data = Resource::new(
-        move || {
-            (
-                params.with(|p| p.get("municipality").and_then(|w| w.parse::<i64>().ok())),
-                language_code(i18n.get_locale()),
-            )
-        },
-        |(municipality, language)| async move {
-            match municipality {
-                Some(m) => load_action_plan_view(m, language).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let data = crate::pages::common::municipality_view(load_action_plan_view);
     view! {
         <ResultsPage class="page action-plan" data body=|view| view! { <ActionPlanBody view /> }.into_any() />
     }

@@ -2,7 +2,7 @@
 //! its context indicators and its thresholds, and runs
 //! [`crate::domain::early_warning::evaluate`] on them.
 
-use super::{AnalysisError, PAGE_BREAKDOWN, municipality_trends, published_waves};
+use super::{AnalysisError, PAGE_BREAKDOWN, published_waves, trends_over};
 use crate::domain::analysis::aggregate::{GroupKey, SexKey};
 use crate::domain::analysis::report::ReportOptions;
 use crate::domain::early_warning::{
@@ -36,16 +36,9 @@ pub async fn municipality_warnings(
 ) -> Result<MunicipalityWarnings, AnalysisError> {
     let thresholds = early_warning::current(db, municipality).await?;
     let districts = geography::districts(db, municipality).await?;
-    let waves: Vec<String> = published_waves(db, municipality)
-        .await?
-        .into_iter()
-        .map(|(wave, _)| wave.name)
-        .collect();
-    let trends = if waves.is_empty() {
-        Vec::new()
-    } else {
-        municipality_trends(db, municipality, &PAGE_BREAKDOWN, &ReportOptions::default()).await?
-    };
+    let published = published_waves(db, municipality).await?;
+    let trends = trends_over(db, &published, &PAGE_BREAKDOWN, &ReportOptions::default()).await?;
+    let waves: Vec<String> = published.into_iter().map(|(wave, _)| wave.name).collect();
     let catalogue = indicators::catalogue(db).await?;
     let values = indicators::values(db, municipality, ValueScope::Municipality).await?;
     let indicator_periods = values

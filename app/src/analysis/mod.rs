@@ -288,10 +288,21 @@ pub async fn municipality_trends(
     options: &ReportOptions,
 ) -> Result<Vec<TrendSeries>, AnalysisError> {
     let published = published_waves(db, municipality).await?;
+    trends_over(db, &published, breakdown, options).await
+}
+
+/// [`municipality_trends`] over waves the caller has already read with
+/// [`published_waves`].
+pub async fn trends_over(
+    db: &Db,
+    published: &[(WaveRow, Arc<Published>)],
+    breakdown: &[Dimension],
+    options: &ReportOptions,
+) -> Result<Vec<TrendSeries>, AnalysisError> {
     let page_defaults =
         breakdown == PAGE_BREAKDOWN.as_slice() && *options == ReportOptions::default();
     let mut tables: Vec<(&WaveRow, Arc<ProfileTable>)> = Vec::with_capacity(published.len());
-    for (wave, result) in &published {
+    for (wave, result) in published {
         let table = if page_defaults {
             result.profile.clone()
         } else {

@@ -255,6 +255,28 @@ pub fn percent_text(language: &str, value: f64) -> String {
     }
 }
 
+/// A context indicator's change as the pages word it: "12,3 %
+/// ungünstiger", "4,0 % günstiger" or "unverändert", from its worsening in
+/// percent ([`crate::domain::indicators::Direction::worsening_percent`]).
+pub fn indicator_change_text(language: &str, worsening_percent: f64) -> String {
+    let amount = number_text(language, worsening_percent.abs());
+    if worsening_percent > 0.0 {
+        de_en(
+            language,
+            &format!("{amount} % ungünstiger"),
+            &format!("{amount} % worse"),
+        )
+    } else if worsening_percent < 0.0 {
+        de_en(
+            language,
+            &format!("{amount} % günstiger"),
+            &format!("{amount} % better"),
+        )
+    } else {
+        de_en(language, "unverändert", "unchanged")
+    }
+}
+
 /// A number with one decimal in the page language.
 pub fn number_text(language: &str, value: f64) -> String {
     let text = format!("{value:.1}");

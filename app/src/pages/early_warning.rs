@@ -104,21 +104,17 @@ pub struct RegionWarningsView {
 #[cfg(feature = "ssr")]
 fn thresholds_text(language: &str, t: &crate::domain::early_warning::Thresholds) -> String {
     use super::common::number_text;
+    let points = number_text(language, t.survey_change_points);
+    let waves = t.survey_sustained_waves;
+    let percent = number_text(language, t.indicator_change_percent);
+    let periods = t.indicator_sustained_periods;
     de_en(
         language,
         &format!(
-            "Befragung: Veränderung ab {} Prozentpunkten (95-%-Intervall ohne 0, signifikant nach Benjamini–Hochberg) oder Verschlechterung über {} Wellen um insgesamt mindestens so viel; Kontextindikatoren: Verschlechterung ab {} % zum Vorjahr (bzw. Vorquartal) oder über {} Perioden in jedem Schritt, insgesamt mindestens so viel.",
-            number_text(language, t.survey_change_points),
-            t.survey_sustained_waves,
-            number_text(language, t.indicator_change_percent),
-            t.indicator_sustained_periods
+            "Befragung: Veränderung ab {points} Prozentpunkten (95-%-Intervall ohne 0, signifikant nach Benjamini–Hochberg) oder Verschlechterung über {waves} Wellen um insgesamt mindestens so viel; Kontextindikatoren: Verschlechterung ab {percent} % zum Vorjahr (bzw. Vorquartal) oder über {periods} Perioden in jedem Schritt, insgesamt mindestens so viel."
         ),
         &format!(
-            "Survey: a change of at least {} percentage points (95 % interval excluding 0, significant after Benjamini–Hochberg) or a worsening over {} waves by at least as much in total; context indicators: a worsening of at least {} % since the previous year (or quarter) or in every step over {} periods, at least as much in total.",
-            number_text(language, t.survey_change_points),
-            t.survey_sustained_waves,
-            number_text(language, t.indicator_change_percent),
-            t.indicator_sustained_periods
+            "Survey: a change of at least {points} percentage points (95 % interval excluding 0, significant after Benjamini–Hochberg) or a worsening over {waves} waves by at least as much in total; context indicators: a worsening of at least {percent} % since the previous year (or quarter) or in every step over {periods} periods, at least as much in total."
         ),
     )
 }
@@ -149,17 +145,7 @@ fn signal_line(language: &str, signal: &crate::domain::early_warning::Signal) ->
         Subject::Factor {
             label, grade, kind, ..
         } => {
-            let kind = match kind {
-                crate::domain::analysis::profile::FactorKind::Risk => {
-                    l("Risikofaktor", "risk factor")
-                }
-                crate::domain::analysis::profile::FactorKind::Protective => {
-                    l("Schutzfaktor", "protective factor")
-                }
-                crate::domain::analysis::profile::FactorKind::Outcome => {
-                    l("Problemverhalten", "outcome")
-                }
-            };
+            let kind = super::profile::kind_label(language, *kind);
             (
                 format!(
                     "{} ({kind}, {} {grade})",

@@ -338,7 +338,7 @@ fn MunicipalitiesBody(view: MunicipalityComparisonView) -> impl IntoView {
 /// since the previous period), if any city has imported some.
 #[component]
 fn CityContextTable(context: CityContext, language: String) -> impl IntoView {
-    use super::common::number_text;
+    use super::common::{indicator_change_text, number_text};
     if context.rows.is_empty() {
         return ().into_any();
     }
@@ -364,16 +364,11 @@ fn CityContextTable(context: CityContext, language: String) -> impl IntoView {
                                 <th scope="row">{row.label.clone()}</th>
                                 {row.cells.into_iter().map(|cell| {
                                     let text = cell.map_or_else(|| "–".to_string(), |figure| {
-                                        let change = figure.worsening_percent.map(|p| {
-                                            let amount = number_text(&language, p.abs());
-                                            if p > 0.0 {
-                                                de_en(&language, &format!(", {amount} % ungünstiger"), &format!(", {amount} % worse"))
-                                            } else if p < 0.0 {
-                                                de_en(&language, &format!(", {amount} % günstiger"), &format!(", {amount} % better"))
-                                            } else {
-                                                String::new()
-                                            }
-                                        }).unwrap_or_default();
+                                        let change = figure
+                                            .worsening_percent
+                                            .filter(|p| *p != 0.0)
+                                            .map(|p| format!(", {}", indicator_change_text(&language, p)))
+                                            .unwrap_or_default();
                                         format!("{} ({}{change})", number_text(&language, figure.value), figure.period)
                                     });
                                     view! { <td class="num">{text}</td> }

@@ -632,14 +632,9 @@ fn ContextIndicators(
                         let language = lang.clone();
                         let dash = || "–".to_string();
                         let worse = figure.worsening_percent.is_some_and(|p| p > 0.0);
-                        let change = figure.worsening_percent.map_or_else(dash, |p| {
-                            let text = number_text(&language, p.abs());
-                            match (p > 0.0, p < 0.0) {
-                                (true, _) => de_en(&language, &format!("{text} % ungünstiger"), &format!("{text} % worse")),
-                                (_, true) => de_en(&language, &format!("{text} % günstiger"), &format!("{text} % better")),
-                                _ => de_en(&language, "unverändert", "unchanged"),
-                            }
-                        });
+                        let change = figure
+                            .worsening_percent
+                            .map_or_else(dash, |p| super::common::indicator_change_text(&language, p));
                         view! {
                             <tr data-indicator=figure.indicator.key.clone() class:worsened=worse>
                                 <th scope="row">{format!("{} ({})", figure.indicator.label(&language), figure.indicator.unit)}</th>

@@ -229,6 +229,7 @@ fn pupils(instrument: &Instrument) -> Vec<Pupil> {
 
 fn respondents(pupils: &[Pupil]) -> impl Iterator<Item = Respondent<'_>> {
     pupils.iter().map(|pupil| Respondent {
+        class: None,
         district: pupil.district,
         school: None,
         grade: pupil.grade,

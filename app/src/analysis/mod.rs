@@ -22,7 +22,7 @@ use crate::domain::analysis::report::{
     NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
 use crate::domain::analysis::scoring::{PupilScores, ScoringPlan};
-use crate::domain::analysis::stats::Proportion;
+use crate::domain::analysis::stats::{ClusteredProportion, Proportion};
 use crate::domain::analysis::suppression::SuppressionError;
 use crate::domain::analysis::trend::{
     TrendOptions, TrendWave, VersionTag, WavePoint, adjust_changes, compute_trend,
@@ -322,6 +322,7 @@ pub async fn trends_over(
         WavePoint {
             wave_label: wave.name.clone(),
             proportion: Proportion { count: 0, n: 0 },
+            design_effect: 1.0,
             versions: versions_of(table),
         }
     };
@@ -342,6 +343,7 @@ pub async fn trends_over(
                         count: figures.count,
                         n: figures.n,
                     };
+                    point.design_effect = figures.design_effect;
                 }
                 entry.2.push(point);
             }
@@ -747,15 +749,18 @@ pub async fn municipality_comparison(
                 kind: f.kind,
             })
             .collect();
-        let totals: Vec<Vec<Option<Proportion>>> = rows
+        let totals: Vec<Vec<Option<ClusteredProportion>>> = rows
             .iter()
             .map(|row| {
                 row.cells
                     .iter()
                     .map(|cell| {
-                        cell.figures.as_ref().map(|f| Proportion {
-                            count: f.count,
-                            n: f.n,
+                        cell.figures.as_ref().map(|f| ClusteredProportion {
+                            proportion: Proportion {
+                                count: f.count,
+                                n: f.n,
+                            },
+                            design_effect: f.design_effect,
                         })
                     })
                     .collect()

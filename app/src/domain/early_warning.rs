@@ -452,6 +452,7 @@ mod tests {
             .map(|(i, &(count, n))| WavePoint {
                 wave_label: format!("W{}", i + 1),
                 proportion: Proportion { count, n },
+                design_effect: 1.0,
                 versions: VersionTag {
                     instrument: "i".to_string(),
                     cut_points: "c".to_string(),

@@ -15,6 +15,13 @@
 //! combined. Counts are exact; moments are combined with the pairwise
 //! formula of [`RunningMoments::merge`].
 //!
+//! Pupils are surveyed in whole classes. Besides the counts, each cell
+//! keeps `Σ n_c²` over its classes, and the cube keeps per factor the sums
+//! of the ANOVA of classes within strata (district × grade), from which the
+//! factor's intra-class correlation and each cell's design effect follow
+//! ([`Cube::design_effect`], `stats::kish_design_effect`,
+//! docs/statistics.md §1.3).
+//!
 //! Disclosure control is not done here: the cube holds every group, however
 //! small, and suppression works on it. That is why pupils without a sex
 //! answer form their own cell ([`SexKey::NoAnswer`]): otherwise "total minus
@@ -26,7 +33,9 @@ use std::collections::btree_map::Entry;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::analysis::scoring::{PupilScores, ScoringPlan};
-use crate::domain::analysis::stats::{Proportion, RunningMoments};
+use crate::domain::analysis::stats::{
+    IccEstimate, IccSums, Proportion, RunningMoments, kish_design_effect,
+};
 use crate::domain::survey::instrument::Instrument;
 use crate::domain::survey::respondent::Sex;
 
@@ -40,6 +49,9 @@ pub struct Respondent<'a> {
     pub district: i64,
     /// The school, if known (imported responses may have none).
     pub school: Option<i64>,
+    /// The class, if known: the cluster of the design effect. A pupil
+    /// without a class counts as a class of one.
+    pub class: Option<i64>,
     /// The grade (selects per-grade cut points).
     pub grade: u8,
     /// The sex answer; `None` = no answer.
@@ -246,6 +258,10 @@ pub struct ScaleCell {
     pub flagged: u64,
     /// Mean, SD, min and max of the scores (`moments.n() == n`).
     pub moments: RunningMoments,
+    /// `Σ n_c²` over the group's classes, `n_c` = pupils of class `c` in the
+    /// group with a score (a pupil without a class counts as a class of
+    /// one): the cluster sizes of the design effect.
+    pub cluster_size_squares: u64,
 }
 
 impl ScaleCell {
@@ -276,6 +292,9 @@ impl ScaleCell {
         self.n = self.n.saturating_add(other.n);
         self.flagged = self.flagged.saturating_add(other.flagged);
         self.moments.merge(&other.moments);
+        self.cluster_size_squares = self
+            .cluster_size_squares
+            .saturating_add(other.cluster_size_squares);
     }
 }
 
@@ -287,6 +306,8 @@ pub struct OutcomeCell {
     pub n: u64,
     /// Pupils for whom the outcome is present.
     pub present: u64,
+    /// `Σ n_c²` over the group's classes (as [`ScaleCell::cluster_size_squares`]).
+    pub cluster_size_squares: u64,
 }
 
 impl OutcomeCell {
@@ -308,6 +329,9 @@ impl OutcomeCell {
     fn merge(&mut self, other: &OutcomeCell) {
         self.n = self.n.saturating_add(other.n);
         self.present = self.present.saturating_add(other.present);
+        self.cluster_size_squares = self
+            .cluster_size_squares
+            .saturating_add(other.cluster_size_squares);
     }
 }
 
@@ -378,7 +402,9 @@ impl Cell {
 
     /// Adds the pupils of `other`, a group disjoint from this one. Scales or
     /// outcomes that only `other` has are appended (cells of one cube
-    /// always have the same number).
+    /// always have the same number). The cluster sizes add up only if no
+    /// class has pupils in both (e.g. two districts of a school-district
+    /// rule); otherwise the merged design effect comes out a little low.
     pub fn merge(&mut self, other: &Cell) {
         self.respondents = self.respondents.saturating_add(other.respondents);
         merge_vec(&mut self.scales, &other.scales, ScaleCell::merge);
@@ -437,6 +463,10 @@ pub struct Cube {
     included_flagged: u64,
     without_school: u64,
     item_answered: Vec<u64>,
+    /// Per scale, the ANOVA sums of its flag over classes within strata.
+    scale_icc: Vec<IccSums>,
+    /// Per outcome indicator, the same for its presence.
+    outcome_icc: Vec<IccSums>,
 }
 
 impl Cube {
@@ -468,7 +498,34 @@ impl Cube {
             included_flagged: 0,
             without_school: 0,
             item_answered: vec![0; plan.item_count()],
+            scale_icc: vec![IccSums::default(); plan.scale_count()],
+            outcome_icc: vec![IccSums::default(); plan.outcome_count()],
         }
+    }
+
+    /// The intra-class correlation of the scale at `index` (its flag) in
+    /// this wave, from the classes within strata; `None` if not estimable
+    /// (no stratum with two classes, nobody or everybody flagged).
+    #[must_use]
+    pub fn scale_icc(&self, index: usize) -> Option<IccEstimate> {
+        self.scale_icc.get(index)?.estimate()
+    }
+
+    /// The intra-class correlation of the outcome indicator at `index`.
+    #[must_use]
+    pub fn outcome_icc(&self, index: usize) -> Option<IccEstimate> {
+        self.outcome_icc.get(index)?.estimate()
+    }
+
+    /// Kish's design effect of `n` pupils with cluster sizes
+    /// `cluster_size_squares` for the factor whose ICC is `icc` (1 when the
+    /// ICC is not estimable: then nothing is known about the clustering,
+    /// and the interval is the simple-random-sampling one).
+    #[must_use]
+    pub fn design_effect(n: u64, cluster_size_squares: u64, icc: Option<IccEstimate>) -> f64 {
+        icc.map_or(1.0, |icc| {
+            kish_design_effect(n, cluster_size_squares, icc.icc)
+        })
     }
 
     /// Id of the instrument the cube was computed with.
@@ -569,7 +626,9 @@ impl Cube {
 
     /// Adds `other`, computed over a disjoint set of questionnaires with the
     /// same instrument and breakdown, as if all questionnaires had been
-    /// aggregated together (counts exactly, moments up to rounding).
+    /// aggregated together (counts exactly, moments up to rounding). The
+    /// cluster sums are exact when the parts share no class and no stratum
+    /// (district × grade), e.g. parts split by district.
     ///
     /// # Errors
     ///
@@ -601,6 +660,12 @@ impl Cube {
         for (a, b) in self.item_answered.iter_mut().zip(&other.item_answered) {
             *a = a.saturating_add(*b);
         }
+        for (a, b) in self.scale_icc.iter_mut().zip(&other.scale_icc) {
+            a.merge(b);
+        }
+        for (a, b) in self.outcome_icc.iter_mut().zip(&other.outcome_icc) {
+            a.merge(b);
+        }
         Ok(())
     }
 
@@ -620,27 +685,167 @@ impl Cube {
     /// set) to the cube: each finest cell goes into the `2^d` groups that
     /// contain it.
     fn roll_up(&mut self, finest: &BTreeMap<GroupKey, Cell>) {
-        let d = self.breakdown.len();
+        let mut groups = Vec::new();
         for (key, cell) in finest {
-            'subsets: for subset in 0_u32..(1 << d) {
-                let mut group = GroupKey::TOTAL;
-                for (bit, &dimension) in self.breakdown.iter().enumerate() {
-                    if subset & (1 << bit) == 0 {
-                        continue;
-                    }
-                    // In a finest key, a missing school means "no school":
-                    // such pupils belong to no school cell.
-                    if dimension == Dimension::School && key.school.is_none() {
-                        continue 'subsets;
-                    }
-                    group = group.with_from(dimension, key);
-                }
+            containing_groups(&self.breakdown, key, &mut groups);
+            for group in &groups {
                 self.cells
-                    .entry(group)
+                    .entry(*group)
                     .or_insert_with(|| Cell::empty(cell.scales.len(), cell.outcomes.len()))
                     .merge(cell);
             }
         }
+    }
+
+    /// Adds the clustering of the pupils to the rolled-up cells and the
+    /// ICC sums: `classes` holds, per class and finest key, the class's
+    /// pupils there. One class at a time, so memory stays at one class's
+    /// groups.
+    fn add_clusters(&mut self, classes: &BTreeMap<(Option<i64>, GroupKey), ClassTotals>) {
+        let mut groups = Vec::new();
+        let mut by_group: BTreeMap<GroupKey, ClassTotals> = BTreeMap::new();
+        let mut by_stratum: BTreeMap<GroupKey, ClassTotals> = BTreeMap::new();
+        let mut strata: BTreeMap<GroupKey, Vec<ClassTotals>> = BTreeMap::new();
+        let mut entries = classes.iter().peekable();
+        while let Some(((class, key), totals)) = entries.next() {
+            containing_groups(&self.breakdown, key, &mut groups);
+            for group in &groups {
+                by_group
+                    .entry(*group)
+                    .or_insert_with(|| ClassTotals::empty(totals))
+                    .add(totals);
+            }
+            if class.is_some() {
+                by_stratum
+                    .entry(stratum_of(key))
+                    .or_insert_with(|| ClassTotals::empty(totals))
+                    .add(totals);
+            }
+            if entries.peek().is_some_and(|((next, _), _)| next == class) {
+                continue;
+            }
+            // The class is complete: its squared sizes go into every group
+            // it has pupils in. Pupils without a class are classes of one
+            // each, Σ 1² = n.
+            for (group, totals) in std::mem::take(&mut by_group) {
+                if let Some(cell) = self.cells.get_mut(&group) {
+                    let square = |n: u64| if class.is_some() { n * n } else { n };
+                    for (scale, (n, _)) in cell.scales.iter_mut().zip(&totals.scales) {
+                        scale.cluster_size_squares += square(*n);
+                    }
+                    for (outcome, (n, _)) in cell.outcomes.iter_mut().zip(&totals.outcomes) {
+                        outcome.cluster_size_squares += square(*n);
+                    }
+                }
+            }
+            for (stratum, totals) in std::mem::take(&mut by_stratum) {
+                strata.entry(stratum).or_default().push(totals);
+            }
+        }
+        let mut shares = Vec::new();
+        for classes in strata.values() {
+            for (index, sums) in self.scale_icc.iter_mut().enumerate() {
+                shares.clear();
+                shares.extend(classes.iter().map(|c| c.scale_share(index)));
+                sums.add_stratum(&shares);
+            }
+            for (index, sums) in self.outcome_icc.iter_mut().enumerate() {
+                shares.clear();
+                shares.extend(classes.iter().map(|c| c.outcome_share(index)));
+                sums.add_stratum(&shares);
+            }
+        }
+    }
+}
+
+/// The groups of `breakdown` that contain the finest cell `key`: each of the
+/// `2^d` subsets of its dimensions, into `groups`.
+fn containing_groups(breakdown: &[Dimension], key: &GroupKey, groups: &mut Vec<GroupKey>) {
+    groups.clear();
+    let d = breakdown.len();
+    'subsets: for subset in 0_u32..(1 << d) {
+        let mut group = GroupKey::TOTAL;
+        for (bit, &dimension) in breakdown.iter().enumerate() {
+            if subset & (1 << bit) == 0 {
+                continue;
+            }
+            // In a finest key, a missing school means "no school": such
+            // pupils belong to no school cell.
+            if dimension == Dimension::School && key.school.is_none() {
+                continue 'subsets;
+            }
+            group = group.with_from(dimension, key);
+        }
+        groups.push(group);
+    }
+}
+
+/// The stratum of the ICC estimate for a finest key: its district × grade
+/// (classes are nested in both; sex and school are not strata).
+fn stratum_of(key: &GroupKey) -> GroupKey {
+    key.without(Dimension::Sex).without(Dimension::School)
+}
+
+/// One class's pupils in one group: per scale (scored, flagged), per
+/// outcome (answered, present).
+#[derive(Clone, Debug, Default)]
+struct ClassTotals {
+    scales: Vec<(u64, u64)>,
+    outcomes: Vec<(u64, u64)>,
+}
+
+impl ClassTotals {
+    fn empty(like: &ClassTotals) -> Self {
+        Self {
+            scales: vec![(0, 0); like.scales.len()],
+            outcomes: vec![(0, 0); like.outcomes.len()],
+        }
+    }
+
+    fn of_pupil(scores: &PupilScores, scales: usize, outcomes: usize) -> Self {
+        let mut totals = Self {
+            scales: vec![(0, 0); scales],
+            outcomes: vec![(0, 0); outcomes],
+        };
+        totals.add_pupil(scores);
+        totals
+    }
+
+    fn add_pupil(&mut self, scores: &PupilScores) {
+        let scored = scores.scale_scores.iter().zip(&scores.scale_flags);
+        for (slot, (score, flag)) in self.scales.iter_mut().zip(scored) {
+            if score.is_some() {
+                slot.0 += 1;
+                slot.1 += u64::from(*flag == Some(true));
+            }
+        }
+        for (slot, outcome) in self.outcomes.iter_mut().zip(&scores.outcomes) {
+            if let Some(present) = *outcome {
+                slot.0 += 1;
+                slot.1 += u64::from(present);
+            }
+        }
+    }
+
+    fn add(&mut self, other: &ClassTotals) {
+        for (a, b) in self.scales.iter_mut().zip(&other.scales) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+        for (a, b) in self.outcomes.iter_mut().zip(&other.outcomes) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+    }
+
+    fn scale_share(&self, index: usize) -> Proportion {
+        let (n, count) = self.scales.get(index).copied().unwrap_or_default();
+        Proportion { count, n }
+    }
+
+    fn outcome_share(&self, index: usize) -> Proportion {
+        let (n, count) = self.outcomes.get(index).copied().unwrap_or_default();
+        Proportion { count, n }
     }
 }
 
@@ -677,6 +882,7 @@ pub fn aggregate_with_plan<'a>(
     let mut cube = Cube::empty(plan, breakdown);
     let (scales, outcomes) = (plan.scale_count(), plan.outcome_count());
     let mut finest: BTreeMap<GroupKey, Cell> = BTreeMap::new();
+    let mut classes: BTreeMap<(Option<i64>, GroupKey), ClassTotals> = BTreeMap::new();
     let mut scores = PupilScores::default();
     for respondent in respondents {
         cube.responses_read += 1;
@@ -703,8 +909,15 @@ pub fn aggregate_with_plan<'a>(
             .entry(key)
             .or_insert_with(|| Cell::empty(scales, outcomes))
             .add(&scores);
+        match classes.entry((respondent.class, key)) {
+            Entry::Vacant(entry) => {
+                entry.insert(ClassTotals::of_pupil(&scores, scales, outcomes));
+            }
+            Entry::Occupied(mut entry) => entry.get_mut().add_pupil(&scores),
+        }
     }
     cube.roll_up(&finest);
+    cube.add_clusters(&classes);
     cube
 }
 
@@ -841,6 +1054,7 @@ at_least = 1
     struct Row {
         district: i64,
         school: Option<i64>,
+        class: Option<i64>,
         grade: u8,
         sex: Option<Sex>,
         answers: Vec<u8>,
@@ -852,6 +1066,7 @@ at_least = 1
             Respondent {
                 district: self.district,
                 school: self.school,
+                class: self.class,
                 grade: self.grade,
                 sex: self.sex,
                 answers: &self.answers,
@@ -872,6 +1087,7 @@ at_least = 1
     /// | 6 | 2        | 20     | 8     | M    | 4  4  2  | 4.0 flag  | present | no    |
     fn rows() -> Vec<Row> {
         let row = |district, school, grade, sex, answers: [u8; 3], valid| Row {
+            class: None,
             district,
             school,
             grade,
@@ -1064,6 +1280,121 @@ at_least = 1
             merged.merge(cube).unwrap();
         }
         assert_cubes_close(&merged, &whole).unwrap();
+    }
+
+    /// Classes of the design-effect example in `stats::design` (strata
+    /// district 1 × grade 7, district 2 × grade 7, district 2 × grade 8),
+    /// pupils alternately female and male, plus three pupils of district 1
+    /// × grade 7 without a class.
+    fn clustered_rows() -> Vec<Row> {
+        let classes = [
+            (1, 7, 101, 20, 8),
+            (1, 7, 102, 25, 4),
+            (1, 7, 103, 18, 9),
+            (2, 7, 201, 22, 3),
+            (2, 7, 202, 24, 5),
+            (2, 8, 203, 15, 6),
+        ];
+        let pupil = |district, grade, class, index: u64, flagged: bool| Row {
+            class,
+            district,
+            school: Some(district * 10),
+            grade,
+            sex: Some(if index % 2 == 0 {
+                Sex::Female
+            } else {
+                Sex::Male
+            }),
+            // Risk = mean(A1, A2): 4 is flagged, 1 is not; F1 "use" absent.
+            answers: if flagged {
+                vec![4, 4, 1]
+            } else {
+                vec![1, 1, 1]
+            },
+            valid: true,
+        };
+        let mut rows = Vec::new();
+        for (district, grade, class, n, flagged) in classes {
+            for index in 0..n {
+                rows.push(pupil(district, grade, Some(class), index, index < flagged));
+            }
+        }
+        for index in 0..3 {
+            rows.push(pupil(1, 7, None, index, true));
+        }
+        rows
+    }
+
+    #[test]
+    fn cells_know_their_class_sizes_and_the_cube_the_icc() {
+        let (rows, i) = (clustered_rows(), instrument());
+        let breakdown = [Dimension::District, Dimension::Grade, Dimension::Sex];
+        let cube = aggregate(
+            &i,
+            rows.iter().map(Row::view),
+            &breakdown,
+            AggregateOptions::default(),
+        );
+        let squares = |district, grade, sex| {
+            let cell = cube.cell(&key(district, grade, sex)).expect("cell");
+            cell.scales[RISK].cluster_size_squares
+        };
+        // 20² + 25² + 18², plus 3 pupils without a class (classes of one).
+        assert_eq!(squares(Some(1), Some(7), SexKey::All), 1349 + 3);
+        // Females: 10, 13 and 9 per class, 2 of the 3 without a class.
+        assert_eq!(
+            squares(Some(1), Some(7), SexKey::Female),
+            100 + 169 + 81 + 2
+        );
+        assert_eq!(squares(Some(2), None, SexKey::All), 484 + 576 + 225);
+        assert_eq!(squares(None, None, SexKey::All), 1349 + 3 + 484 + 576 + 225);
+        // The outcome's cluster sizes count its own denominators.
+        let total = cube.total();
+        assert_eq!(total.outcomes[USE].cluster_size_squares, 1349 + 3 + 1285);
+
+        // The ICC of the risk flag over classes within district × grade:
+        // the same classes as `stats::design`'s ANOVA example, so the same
+        // value (statsmodels, quoted there); pupils without a class stay
+        // out of it.
+        let icc = cube.scale_icc(RISK).expect("estimable");
+        assert!(
+            (icc.raw - 0.061_640_346_691_653_844).abs() < 1e-12,
+            "{icc:?}"
+        );
+        assert_eq!((icc.clusters, icc.pupils), (6, 124));
+        // Nobody uses: no variance, no ICC, design effect 1.
+        assert_eq!(cube.outcome_icc(USE), None);
+        assert_eq!(Cube::design_effect(63, 1349, cube.outcome_icc(USE)), 1.0);
+        let deff = Cube::design_effect(63, 1349, Some(icc));
+        assert!((deff - 2.258_245_807_070_902).abs() < 1e-12, "{deff}");
+    }
+
+    #[test]
+    fn merging_parts_split_by_district_keeps_the_clustering() {
+        let (rows, i) = (clustered_rows(), instrument());
+        let breakdown = [Dimension::District, Dimension::Grade, Dimension::Sex];
+        let options = AggregateOptions::default();
+        let whole = aggregate(&i, rows.iter().map(Row::view), &breakdown, options);
+        let plan = ScoringPlan::new(&i);
+        let mut merged = Cube::empty(&plan, &breakdown);
+        for district in [1, 2] {
+            let part = rows.iter().filter(|r| r.district == district);
+            let cube = aggregate_with_plan(&plan, part.map(Row::view), &breakdown, options);
+            merged.merge(cube).unwrap();
+        }
+        let (a, b) = (
+            merged.scale_icc(RISK).unwrap(),
+            whole.scale_icc(RISK).unwrap(),
+        );
+        assert!((a.raw - b.raw).abs() < 1e-12 && a.clusters == b.clusters);
+        for (key, cell) in whole.cells() {
+            let merged_cell = merged.cell(key).expect("same cells");
+            assert_eq!(
+                merged_cell.scales[RISK].cluster_size_squares,
+                cell.scales[RISK].cluster_size_squares,
+                "{key:?}"
+            );
+        }
     }
 
     #[test]
@@ -1441,6 +1772,7 @@ at_least = 1
                 prop::bool::weighted(0.85),
             )
                 .prop_map(|(district, school, grade, sex, answers, valid)| Row {
+                    class: None,
                     district,
                     school,
                     grade,

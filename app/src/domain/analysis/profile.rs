@@ -29,8 +29,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::analysis::stats::{
-    CONFIDENCE_95, Interval, Proportion, benjamini_hochberg, binomial_test_two_sided, cohens_h,
-    newcombe_difference_interval, two_proportion_z_test,
+    CONFIDENCE_95, ClusteredProportion, Interval, Proportion, benjamini_hochberg,
+    binomial_test_two_sided, cohens_h, newcombe_difference_interval_clustered,
+    score_test_against_value_clustered, two_proportion_z_test_clustered,
 };
 use crate::domain::survey::instrument::ScaleKind;
 
@@ -49,6 +50,16 @@ pub mod method {
     pub const TWO_PROPORTION_Z_POOLED: &str = "two_proportion_z_pooled";
     /// Exact two-sided binomial test against a fixed value (§3).
     pub const EXACT_BINOMIAL: &str = "exact_binomial";
+    /// Score z-test against a fixed value with the design effect in the
+    /// variance (§1.3), for a class-clustered group (`deff > 1`).
+    pub const SCORE_Z_DESIGN_ADJUSTED: &str = "score_z_design_adjusted";
+    /// Every variance computed as for a simple random sample of pupils.
+    pub const SIMPLE_RANDOM_SAMPLING: &str = "simple_random_sampling";
+    /// Every variance inflated by Kish's design effect from the factor's
+    /// intra-class correlation over the wave's classes (§1.3): Wilson on
+    /// the effective sample size, Newcombe from those intervals, the z-test
+    /// with inflated variances.
+    pub const KISH_DESIGN_EFFECT: &str = "kish_design_effect_classes";
     /// Cohen's h effect size (§2.4).
     pub const COHENS_H: &str = "cohens_h";
     /// Benjamini–Hochberg false-discovery-rate adjustment (§4) over the
@@ -122,6 +133,10 @@ pub enum Reference {
         /// The whole city **including** the group: the marker shown in the
         /// chart and the base of the displayed difference.
         total: Proportion,
+        /// Design effect of the rest (1 = simple random sampling).
+        rest_design_effect: f64,
+        /// Design effect of the city total.
+        total_design_effect: f64,
     },
     /// A fixed, imported norm, e.g. a state reference value. It is treated as
     /// known without sampling error. If the norm comes from an independent
@@ -145,11 +160,28 @@ impl Reference {
     /// pupils), which means the counts come from different selections.
     #[must_use]
     pub fn rest_of(total: Proportion, group: Proportion) -> Option<Self> {
+        Self::rest_of_clustered(total, group, 1.0, 1.0)
+    }
+
+    /// [`Reference::rest_of`] for class-clustered samples: the design
+    /// effects of the city total and of the rest.
+    #[must_use]
+    pub fn rest_of_clustered(
+        total: Proportion,
+        group: Proportion,
+        total_design_effect: f64,
+        rest_design_effect: f64,
+    ) -> Option<Self> {
         let rest = Proportion::new(
             total.count.checked_sub(group.count)?,
             total.n.checked_sub(group.n)?,
         )?;
-        Some(Self::Rest { rest, total })
+        Some(Self::Rest {
+            rest,
+            total,
+            rest_design_effect,
+            total_design_effect,
+        })
     }
 }
 
@@ -162,6 +194,9 @@ pub struct FactorInput {
     pub kind: FactorKind,
     /// Flagged pupils and valid answers in the group.
     pub group: Proportion,
+    /// Design effect of the group's share (1 = simple random sampling;
+    /// `docs/statistics.md` §1.3).
+    pub design_effect: f64,
     /// What the group is compared with.
     pub reference: Reference,
 }
@@ -230,6 +265,10 @@ pub struct Methods {
     pub test: String,
     /// Effect size: `"cohens_h"`.
     pub effect_size: String,
+    /// How the sampling of whole classes enters the variances:
+    /// `"kish_design_effect_classes"` or `"simple_random_sampling"` (no
+    /// clustering known, or none estimable).
+    pub design: String,
     /// Multiplicity adjustment: `"benjamini_hochberg"` over the factors
     /// passed to one [`compare_profile`] call.
     pub adjustment: String,
@@ -247,11 +286,14 @@ pub struct FactorComparison {
     pub kind: FactorKind,
     /// The group's counts, as passed in (n is shown next to the share).
     pub group: Proportion,
+    /// The group's design effect, as passed in.
+    pub design_effect: f64,
     /// The reference, as passed in.
     pub reference: Reference,
     /// The group's share in percent.
     pub group_percent: Option<f64>,
-    /// Wilson interval of the group's share, in percent.
+    /// Wilson interval of the group's share (on its effective sample size),
+    /// in percent.
     pub group_ci_percent: Option<Interval>,
     /// The **displayed** reference in percent: the city total for
     /// [`Reference::Rest`], the norm for [`Reference::Norm`].
@@ -273,7 +315,8 @@ pub struct FactorComparison {
     /// Interval of [`Self::tested_difference_points`], in percentage points:
     /// Newcombe for the rest of the city, Wilson minus norm for a norm.
     pub tested_difference_ci_points: Option<Interval>,
-    /// z statistic of the pooled two-proportion test (rest of city only).
+    /// z statistic of the pooled two-proportion test (rest of city), or of
+    /// the design-adjusted score test (norm, clustered group).
     pub z: Option<f64>,
     /// Unadjusted two-sided p-value of group vs comparator.
     pub p_value: Option<f64>,
@@ -338,21 +381,36 @@ struct Unadjusted {
     methods: Methods,
 }
 
-fn methods(difference_interval: &str, test: &str, confidence: f64) -> Methods {
+fn methods(difference_interval: &str, test: &str, clustered: bool, confidence: f64) -> Methods {
     Methods {
         interval: method::WILSON.to_owned(),
         difference_interval: difference_interval.to_owned(),
         test: test.to_owned(),
         effect_size: method::COHENS_H.to_owned(),
         adjustment: method::BENJAMINI_HOCHBERG.to_owned(),
+        design: if clustered {
+            method::KISH_DESIGN_EFFECT
+        } else {
+            method::SIMPLE_RANDOM_SAMPLING
+        }
+        .to_owned(),
         confidence,
     }
 }
 
+/// Whether a design effect says the sample is clustered.
+fn is_clustered(design_effect: f64) -> bool {
+    design_effect.is_finite() && design_effect > 1.0
+}
+
 fn compare_one(factor: &FactorInput, confidence: f64) -> Unadjusted {
     let group = factor.group;
+    let clustered_group = ClusteredProportion {
+        proportion: group,
+        design_effect: factor.design_effect,
+    };
     let group_share = group.estimate();
-    let group_ci = group.wilson_interval(confidence);
+    let group_ci = clustered_group.wilson_interval(confidence);
     let mut out = Unadjusted {
         group_percent: group_share.map(to_percent),
         group_ci_percent: group_ci.map(interval_to_percent),
@@ -368,14 +426,39 @@ fn compare_one(factor: &FactorInput, confidence: f64) -> Unadjusted {
         methods: methods(
             method::NEWCOMBE_HYBRID_SCORE,
             method::TWO_PROPORTION_Z_POOLED,
+            false,
             confidence,
         ),
     };
     match &factor.reference {
-        Reference::Rest { rest, total } => {
+        Reference::Rest {
+            rest,
+            total,
+            rest_design_effect,
+            total_design_effect,
+        } => {
+            let clustered = is_clustered(factor.design_effect)
+                || is_clustered(*rest_design_effect)
+                || is_clustered(*total_design_effect);
+            out.methods = methods(
+                method::NEWCOMBE_HYBRID_SCORE,
+                method::TWO_PROPORTION_Z_POOLED,
+                clustered,
+                confidence,
+            );
+            let clustered_rest = ClusteredProportion {
+                proportion: *rest,
+                design_effect: *rest_design_effect,
+            };
+            let clustered_total = ClusteredProportion {
+                proportion: *total,
+                design_effect: *total_design_effect,
+            };
             let total_share = total.estimate();
             out.reference_percent = total_share.map(to_percent);
-            out.reference_ci_percent = total.wilson_interval(confidence).map(interval_to_percent);
+            out.reference_ci_percent = clustered_total
+                .wilson_interval(confidence)
+                .map(interval_to_percent);
             if let (Some(g), Some(t)) = (group_share, total_share) {
                 out.difference_points = Some(to_percent(g - t));
             }
@@ -386,16 +469,23 @@ fn compare_one(factor: &FactorInput, confidence: f64) -> Unadjusted {
                 out.cohens_h = finite(cohens_h(g, r));
             }
             out.tested_difference_ci_points =
-                newcombe_difference_interval(group, *rest, confidence).map(interval_to_percent);
-            if let Some(test) = two_proportion_z_test(group, *rest) {
+                newcombe_difference_interval_clustered(clustered_group, clustered_rest, confidence)
+                    .map(interval_to_percent);
+            if let Some(test) = two_proportion_z_test_clustered(clustered_group, clustered_rest) {
                 out.z = finite(test.z);
                 out.p_value = finite(test.p_value);
             }
         }
         Reference::Norm { percent, .. } => {
+            let clustered = is_clustered(factor.design_effect);
             out.methods = methods(
                 method::WILSON_MINUS_NORM,
-                method::EXACT_BINOMIAL,
+                if clustered {
+                    method::SCORE_Z_DESIGN_ADJUSTED
+                } else {
+                    method::EXACT_BINOMIAL
+                },
+                clustered,
                 confidence,
             );
             // A norm outside 0..=100 % (or NaN) is not a share: not estimable.
@@ -416,7 +506,16 @@ fn compare_one(factor: &FactorInput, confidence: f64) -> Unadjusted {
                         upper: ci.upper - p0,
                     })
                 });
-                out.p_value = binomial_test_two_sided(group.count, group.n, p0).and_then(finite);
+                if clustered {
+                    // The binomial distribution does not hold for pupils
+                    // sampled in classes; the score test carries the deff.
+                    let test = score_test_against_value_clustered(clustered_group, p0);
+                    out.z = test.and_then(|t| finite(t.z));
+                    out.p_value = test.and_then(|t| finite(t.p_value));
+                } else {
+                    out.p_value =
+                        binomial_test_two_sided(group.count, group.n, p0).and_then(finite);
+                }
             }
         }
     }
@@ -480,6 +579,7 @@ pub fn compare_profile(factors: &[FactorInput], options: &ProfileOptions) -> Vec
                 factor_id: factor.factor_id.clone(),
                 kind: factor.kind,
                 group: factor.group,
+                design_effect: factor.design_effect,
                 reference: factor.reference.clone(),
                 group_percent: u.group_percent,
                 group_ci_percent: u.group_ci_percent,
@@ -640,6 +740,7 @@ mod tests {
             factor_id: id.to_owned(),
             kind,
             group,
+            design_effect: 1.0,
             reference: Reference::rest_of(p(total.0, total.1), group).expect("consistent counts"),
         }
     }
@@ -649,6 +750,7 @@ mod tests {
             factor_id: id.to_owned(),
             kind,
             group: p(group.0, group.1),
+            design_effect: 1.0,
             reference: Reference::Norm {
                 percent,
                 label: "Land 2015".to_owned(),
@@ -1006,6 +1108,84 @@ mod tests {
     }
 
     #[test]
+    fn class_clustering_widens_the_comparison_with_the_rest_of_the_city() {
+        // Group 60/200 (deff 1.8) against the rest 700/3800 (deff 2.2): the
+        // values of `stats::design`'s clustered Newcombe and z-test, computed
+        // there with statsmodels/SciPy on the effective sample sizes.
+        let group = p(60, 200);
+        let factor = FactorInput {
+            factor_id: "fam_conflict".to_owned(),
+            kind: FactorKind::Risk,
+            group,
+            design_effect: 1.8,
+            reference: Reference::rest_of_clustered(p(760, 4000), group, 2.1, 2.2)
+                .expect("consistent counts"),
+        };
+        let out = compare_profile(&[factor], &ProfileOptions::default());
+        let c = &out[0];
+        assert_ci(
+            c.tested_difference_ci_points,
+            3.614_153_066_884_855,
+            20.819_760_653_778_327,
+            PCT,
+        );
+        assert_abs_diff_eq!(
+            c.z.unwrap(),
+            3.015_719_029_428_918,
+            epsilon = SPECIAL_FUNCTION
+        );
+        assert_relative_eq!(
+            c.p_value.unwrap(),
+            0.002_563_707_022_028_468,
+            max_relative = RELATIVE_P
+        );
+        // python3 -c "from statsmodels.stats.proportion import proportion_confint as ci; print([100*x for x in ci(0.3*200/1.8, 200/1.8, method='wilson')], [100*x for x in ci(0.19*4000/2.1, 4000/2.1, method='wilson')])"
+        // → [22.26454553375592, 39.07216536291147] [17.301300882489475, 20.823486934312836]
+        assert_ci(
+            c.group_ci_percent,
+            22.264_545_533_755_92,
+            39.072_165_362_911_47,
+            PCT,
+        );
+        assert_ci(
+            c.reference_ci_percent,
+            17.301_300_882_489_475,
+            20.823_486_934_312_836,
+            PCT,
+        );
+        assert_eq!(c.design_effect, 1.8);
+        assert_eq!(c.methods.design, method::KISH_DESIGN_EFFECT);
+        assert!(
+            c.of_concern,
+            "11 points above the city total and significant"
+        );
+        let plain = compare_profile(&district_profile()[..1], &ProfileOptions::default());
+        assert_eq!(plain[0].methods.design, method::SIMPLE_RANDOM_SAMPLING);
+    }
+
+    #[test]
+    fn a_clustered_group_is_tested_against_a_norm_with_the_score_test() {
+        // The design-adjusted score test of `stats::design` (SciPy there):
+        // 40/150 with deff 1.6 against 18 %: z = 2.1842108127274282,
+        // p = 0.028946760755756074.
+        let mut factor = norm_factor("fam_conflict", FactorKind::Risk, (40, 150), 18.0);
+        factor.design_effect = 1.6;
+        let out = compare_profile(&[factor], &ProfileOptions::default());
+        let c = &out[0];
+        assert_eq!(c.methods.test, method::SCORE_Z_DESIGN_ADJUSTED);
+        assert_abs_diff_eq!(
+            c.z.unwrap(),
+            2.184_210_812_727_428_2,
+            epsilon = SPECIAL_FUNCTION
+        );
+        assert_relative_eq!(
+            c.p_value.unwrap(),
+            0.028_946_760_755_756_074,
+            max_relative = RELATIVE_P
+        );
+    }
+
+    #[test]
     fn fixed_norm_uses_exact_binomial_test() {
         use FactorKind::{Outcome, Protective, Risk};
         let factors = [
@@ -1174,9 +1354,12 @@ mod tests {
                 factor_id: "empty_total".to_owned(),
                 kind: Risk,
                 group,
+                design_effect: 1.0,
                 reference: Reference::Rest {
                     rest: p(0, 0),
                     total: p(0, 0),
+                    rest_design_effect: 1.0,
+                    total_design_effect: 1.0,
                 },
             },
             // Inconsistent counts (count > n) are not estimable either.
@@ -1184,9 +1367,12 @@ mod tests {
                 factor_id: "broken".to_owned(),
                 kind: Risk,
                 group: p(9, 3),
+                design_effect: 1.0,
                 reference: Reference::Rest {
                     rest: p(1, 10),
                     total: p(10, 13),
+                    rest_design_effect: 1.0,
+                    total_design_effect: 1.0,
                 },
             },
         ];
@@ -1274,7 +1460,9 @@ mod tests {
             Reference::rest_of(p(40, 100), p(10, 30)),
             Some(Reference::Rest {
                 rest: p(30, 70),
-                total: p(40, 100)
+                total: p(40, 100),
+                rest_design_effect: 1.0,
+                total_design_effect: 1.0,
             })
         );
         assert_eq!(Reference::rest_of(p(40, 100), p(50, 60)), None);
@@ -1330,6 +1518,7 @@ mod tests {
     }
 
     fn arb_factor() -> impl Strategy<Value = FactorInput> {
+        let design_effects = (1.0..4.0_f64, 1.0..4.0_f64, 1.0..4.0_f64);
         let kind = prop_oneof![
             Just(FactorKind::Risk),
             Just(FactorKind::Protective),
@@ -1339,24 +1528,29 @@ mod tests {
             arb_proportion().prop_map(ReferenceDraft::Rest),
             (-10.0..110.0_f64).prop_map(ReferenceDraft::Norm),
         ];
-        (kind, arb_proportion(), reference).prop_map(|(kind, group, reference)| {
-            let reference = match reference {
-                ReferenceDraft::Rest(rest) => Reference::Rest {
-                    rest,
-                    total: p(rest.count + group.count, rest.n + group.n),
-                },
-                ReferenceDraft::Norm(percent) => Reference::Norm {
-                    percent,
-                    label: String::new(),
-                },
-            };
-            FactorInput {
-                factor_id: String::new(),
-                kind,
-                group,
-                reference,
-            }
-        })
+        (kind, arb_proportion(), reference, design_effects).prop_map(
+            |(kind, group, reference, (design_effect, rest_design_effect, total_design_effect))| {
+                let reference = match reference {
+                    ReferenceDraft::Rest(rest) => Reference::Rest {
+                        rest,
+                        total: p(rest.count + group.count, rest.n + group.n),
+                        rest_design_effect,
+                        total_design_effect,
+                    },
+                    ReferenceDraft::Norm(percent) => Reference::Norm {
+                        percent,
+                        label: String::new(),
+                    },
+                };
+                FactorInput {
+                    factor_id: String::new(),
+                    kind,
+                    group,
+                    design_effect,
+                    reference,
+                }
+            },
+        )
     }
 
     proptest! {

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 /// Version of the analysis code. Raise it whenever a change alters what a
 /// stored result contains or means; every stored result with an older
 /// version is then rebuilt when the server starts.
-pub const ENGINE_VERSION: u32 = 1;
+pub const ENGINE_VERSION: u32 = 2;
 
 /// The breakdown every results page uses. One breakdown for all pages means
 /// one suppression pattern: a cell hidden on the profile is hidden in the

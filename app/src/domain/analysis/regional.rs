@@ -7,11 +7,16 @@
 //! not show). The cities' latest waves may be from different years; the
 //! caller says so on the page. One [`compare_profile`] call per city keeps
 //! the Benjamini–Hochberg family the same as on a district profile.
+//!
+//! Each city's total carries its design effect. The pool of independent
+//! city samples has the n-weighted mean of their design effects
+//! (`Var(p̂_pool) ≈ p(1 − p)/N · Σ nᵢ·deffᵢ/N` when the cities' shares are
+//! close, the null hypothesis of the test).
 
 use crate::domain::analysis::profile::{
     FactorComparison, FactorInput, FactorKind, ProfileOptions, Reference, compare_profile,
 };
-use crate::domain::analysis::stats::Proportion;
+use crate::domain::analysis::stats::{ClusteredProportion, Proportion};
 
 /// One factor column of the comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,18 +33,26 @@ pub struct FactorColumn {
 /// comparisons in the same shape as `totals`.
 pub fn compare_with_other_cities(
     columns: &[FactorColumn],
-    totals: &[Vec<Option<Proportion>>],
+    totals: &[Vec<Option<ClusteredProportion>>],
     options: &ProfileOptions,
 ) -> Vec<Vec<Option<FactorComparison>>> {
-    let pools: Vec<Option<Proportion>> = (0..columns.len())
+    // Per column: the pool of all shown cities and Σ nᵢ·deffᵢ.
+    let pools: Vec<Option<(Proportion, f64)>> = (0..columns.len())
         .map(|column| {
-            let shown: Vec<Proportion> = totals
+            let shown: Vec<ClusteredProportion> = totals
                 .iter()
                 .filter_map(|row| row.get(column).copied().flatten())
                 .collect();
-            (shown.len() >= 2).then(|| Proportion {
-                count: shown.iter().map(|p| p.count).sum(),
-                n: shown.iter().map(|p| p.n).sum(),
+            (shown.len() >= 2).then(|| {
+                let pool = Proportion {
+                    count: shown.iter().map(|p| p.proportion.count).sum(),
+                    n: shown.iter().map(|p| p.proportion.n).sum(),
+                };
+                let weighted: f64 = shown
+                    .iter()
+                    .map(|p| p.proportion.n as f64 * p.design_effect)
+                    .sum();
+                (pool, weighted)
             })
         })
         .collect();
@@ -49,15 +62,32 @@ pub fn compare_with_other_cities(
             let mut inputs = Vec::new();
             let mut input_column = Vec::new();
             for (column, factor) in columns.iter().enumerate() {
-                let (Some(group), Some(pool)) = (row.get(column).copied().flatten(), pools[column])
+                let (Some(city), Some((pool, weighted))) =
+                    (row.get(column).copied().flatten(), pools[column])
                 else {
                     continue;
                 };
-                if let Some(reference) = Reference::rest_of(pool, group) {
+                let group = city.proportion;
+                let mean_design_effect = |n: u64, weighted: f64| {
+                    if n == 0 {
+                        1.0
+                    } else {
+                        (weighted / n as f64).max(1.0)
+                    }
+                };
+                let others_weighted = weighted - group.n as f64 * city.design_effect;
+                let reference = Reference::rest_of_clustered(
+                    pool,
+                    group,
+                    mean_design_effect(pool.n, weighted),
+                    mean_design_effect(pool.n.saturating_sub(group.n), others_weighted),
+                );
+                if let Some(reference) = reference {
                     inputs.push(FactorInput {
                         factor_id: factor.id.clone(),
                         kind: factor.kind,
                         group,
+                        design_effect: city.design_effect,
                         reference,
                     });
                     input_column.push(column);
@@ -79,8 +109,8 @@ pub fn compare_with_other_cities(
 mod tests {
     use super::*;
 
-    fn p(count: u64, n: u64) -> Option<Proportion> {
-        Some(Proportion { count, n })
+    fn p(count: u64, n: u64) -> Option<ClusteredProportion> {
+        Some(ClusteredProportion::simple(Proportion { count, n }))
     }
 
     fn columns() -> Vec<FactorColumn> {
@@ -119,6 +149,42 @@ mod tests {
         assert!(first.of_concern, "10 points above the pool and significant");
         // One city alone has nothing to be compared with.
         assert!(result.iter().all(|row| row[1].is_none()));
+    }
+
+    #[test]
+    fn the_pool_carries_the_weighted_mean_design_effect() {
+        let city = |count, n, design_effect| {
+            Some(ClusteredProportion {
+                proportion: Proportion { count, n },
+                design_effect,
+            })
+        };
+        // The first city (deff 2) against the other two (deff 1.5 with 100
+        // pupils, 3 with 300): rest deff (150 + 900)/400 = 2.625. SciPy:
+        // python3 -c "from scipy.stats import norm; import math; q=120/500; z=(30/100-90/400)/math.sqrt(q*(1-q)*(2/100+2.625/400)); print(z, 2*norm.sf(abs(z)))"
+        // → 1.0774927898015387 0.28126017020896066
+        let totals = vec![
+            vec![city(30, 100, 2.0), None],
+            vec![city(20, 100, 1.5), None],
+            vec![city(70, 300, 3.0), None],
+        ];
+        let result = compare_with_other_cities(&columns(), &totals, &ProfileOptions::default());
+        let first = result[0][0].as_ref().expect("compared");
+        assert_eq!(first.design_effect, 2.0);
+        assert!((first.z.unwrap() - 1.077_492_789_801_538_7).abs() < 1e-9);
+        assert!((first.p_value.unwrap() - 0.281_260_170_208_960_66).abs() < 1e-9);
+        match &first.reference {
+            Reference::Rest {
+                rest_design_effect,
+                total_design_effect,
+                ..
+            } => {
+                assert!((rest_design_effect - 2.625).abs() < 1e-12);
+                // (200 + 150 + 900)/500
+                assert!((total_design_effect - 2.5).abs() < 1e-12);
+            }
+            Reference::Norm { .. } => panic!("pooled cities are a rest"),
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::domain::analysis::profile::{
     FactorComparison, FactorInput, FactorKind, ProfileOptions, Reference, adjust_over_report,
     compare_profile, rank_priorities,
 };
-use crate::domain::analysis::stats::{Interval, Proportion};
+use crate::domain::analysis::stats::{ClusteredProportion, IccEstimate, Interval, Proportion};
 use crate::domain::analysis::suppression::{
     CellStatus, CubeKey, MinGroupSize, Partition, SuppressionError, partitions_of_cube, suppress,
 };
@@ -114,8 +114,12 @@ pub struct Figures {
     pub count: u64,
     /// `count / n` in percent.
     pub percent: f64,
-    /// 95 % Wilson interval of `percent`.
+    /// 95 % Wilson interval of `percent`, on the effective sample size
+    /// `n / design_effect`.
     pub ci_percent: Option<Interval>,
+    /// Kish's design effect of the share (1 = as a simple random sample;
+    /// docs/statistics.md §1.3).
+    pub design_effect: f64,
     /// Mean scale score (scales only).
     pub mean: Option<f64>,
     /// Standard deviation of the scale score (scales only).
@@ -283,6 +287,13 @@ pub fn build_profile_table(
 
     let index_of: BTreeMap<&GroupKey, usize> =
         keys.iter().enumerate().map(|(i, key)| (key, i)).collect();
+    let icc: Vec<Option<IccEstimate>> = factors
+        .iter()
+        .map(|factor| factor_icc(cube, factor.source))
+        .collect();
+    let design_effect = |factor_index: usize, n: u64, squares: u64| {
+        Cube::design_effect(n, squares, icc[factor_index])
+    };
     let mut groups = Vec::with_capacity(keys.len());
     for (cell_index, key) in keys.iter().enumerate() {
         let reference_index = reference_key(key).and_then(|r| index_of.get(&r).copied());
@@ -296,13 +307,27 @@ pub fn build_profile_table(
                 continue;
             }
             let group = factor_proportion(cells[cell_index], factor.source);
+            let group_squares = factor_clusters(cells[cell_index], factor.source);
             let reference = match (&options.norms, reference_index) {
                 (Some(norms), _) => norms.get(&factor.id, grade).map(|percent| Reference::Norm {
                     percent,
                     label: norms.label.clone(),
                 }),
                 (None, Some(r)) if status[factor_index][r].is_shown() => {
-                    Reference::rest_of(factor_proportion(cells[r], factor.source), group)
+                    let total = factor_proportion(cells[r], factor.source);
+                    let total_squares = factor_clusters(cells[r], factor.source);
+                    // The group's classes are among the total's, so the
+                    // rest's cluster sizes are the difference.
+                    Reference::rest_of_clustered(
+                        total,
+                        group,
+                        design_effect(factor_index, total.n, total_squares),
+                        design_effect(
+                            factor_index,
+                            total.n.saturating_sub(group.n),
+                            total_squares.saturating_sub(group_squares),
+                        ),
+                    )
                 }
                 _ => None,
             };
@@ -311,6 +336,7 @@ pub fn build_profile_table(
                     factor_id: factor.id.clone(),
                     kind: factor.kind,
                     group,
+                    design_effect: design_effect(factor_index, group.n, group_squares),
                     reference,
                 });
                 input_factor.push(factor_index);
@@ -332,6 +358,14 @@ pub fn build_profile_table(
                 let figures = cell_status.is_shown().then(|| {
                     let cell = cells[cell_index];
                     let proportion = factor_proportion(cell, factor.source);
+                    let clustered = ClusteredProportion {
+                        proportion,
+                        design_effect: design_effect(
+                            factor_index,
+                            proportion.n,
+                            factor_clusters(cell, factor.source),
+                        ),
+                    };
                     let (mean, sd) = match factor.source {
                         FactorSource::Scale(i) => cell
                             .scale(i)
@@ -342,12 +376,13 @@ pub fn build_profile_table(
                         n: proportion.n,
                         count: proportion.count,
                         percent: proportion.estimate().map_or(0.0, |p| 100.0 * p),
-                        ci_percent: proportion.wilson_interval(options.profile.confidence).map(
+                        ci_percent: clustered.wilson_interval(options.profile.confidence).map(
                             |ci| Interval {
                                 lower: 100.0 * ci.lower,
                                 upper: 100.0 * ci.upper,
                             },
                         ),
+                        design_effect: clustered.design_effect,
                         mean,
                         sd,
                         comparison: comparison_of.remove(&factor_index),
@@ -387,6 +422,22 @@ pub fn build_profile_table(
 /// The default cut-point set id of an instrument.
 pub fn default_cut_point_set(instrument: &Instrument) -> String {
     format!("{}-{}/default", instrument.id, instrument.version)
+}
+
+/// The factor's counts in `cell` and their cluster sizes `Σ n_c²`.
+fn factor_clusters(cell: &crate::domain::analysis::aggregate::Cell, source: FactorSource) -> u64 {
+    match source {
+        FactorSource::Scale(i) => cell.scale(i).map_or(0, |s| s.cluster_size_squares),
+        FactorSource::Outcome(i) => cell.outcome(i).map_or(0, |o| o.cluster_size_squares),
+    }
+}
+
+/// The factor's intra-class correlation in the wave.
+fn factor_icc(cube: &Cube, source: FactorSource) -> Option<IccEstimate> {
+    match source {
+        FactorSource::Scale(i) => cube.scale_icc(i),
+        FactorSource::Outcome(i) => cube.outcome_icc(i),
+    }
 }
 
 fn factor_proportion(
@@ -503,6 +554,7 @@ cut_point = 2
         let cube = aggregate(
             &instrument,
             data.iter().map(|(district, answers)| Respondent {
+                class: None,
                 district: *district,
                 school: None,
                 grade: 8,

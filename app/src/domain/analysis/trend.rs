@@ -16,8 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::analysis::stats::{
-    CONFIDENCE_95, Interval, Proportion, benjamini_hochberg, newcombe_difference_interval,
-    two_proportion_z_test,
+    CONFIDENCE_95, ClusteredProportion, Interval, Proportion, benjamini_hochberg,
+    newcombe_difference_interval_clustered, two_proportion_z_test_clustered,
 };
 
 /// The versions that decide what a share measures.
@@ -73,8 +73,20 @@ pub struct WavePoint {
     pub wave_label: String,
     /// Flagged pupils and valid answers of the group in this wave.
     pub proportion: Proportion,
+    /// The share's design effect in this wave (1 = simple random sampling;
+    /// `docs/statistics.md` §1.3).
+    pub design_effect: f64,
     /// How the share was measured.
     pub versions: VersionTag,
+}
+
+impl WavePoint {
+    fn clustered(&self) -> ClusteredProportion {
+        ClusteredProportion {
+            proportion: self.proportion,
+            design_effect: self.design_effect,
+        }
+    }
 }
 
 /// Decision settings for a trend.
@@ -135,10 +147,12 @@ pub struct TrendWave {
     /// As passed in.
     pub proportion: Proportion,
     /// As passed in.
+    pub design_effect: f64,
+    /// As passed in.
     pub versions: VersionTag,
     /// Share in percent; `None` if the group had no valid answers (n = 0).
     pub percent: Option<f64>,
-    /// Wilson interval in percent.
+    /// Wilson interval (on the effective sample size) in percent.
     pub ci_percent: Option<Interval>,
     /// Change since the most recent earlier wave **with data**; `None` for the
     /// first such wave and for a wave without data.
@@ -208,15 +222,19 @@ fn change(
     let (a, b) = (points.get(earlier)?, points.get(later)?);
     let (pa, pb) = (a.proportion.estimate()?, b.proportion.estimate()?);
     // Later minus earlier, so a positive z and difference mean an increase.
-    let test = two_proportion_z_test(b.proportion, a.proportion)?;
+    let test = two_proportion_z_test_clustered(b.clustered(), a.clustered())?;
     let alpha_valid = options.alpha.is_finite() && options.alpha > 0.0 && options.alpha < 1.0;
     let changed_parts = a.versions.differences(&b.versions);
     Some(WaveChange {
         compared_index: earlier,
         compared_label: a.wave_label.clone(),
         difference_points: to_percent(pb - pa),
-        ci_points: newcombe_difference_interval(b.proportion, a.proportion, options.confidence)
-            .map(interval_to_percent),
+        ci_points: newcombe_difference_interval_clustered(
+            b.clustered(),
+            a.clustered(),
+            options.confidence,
+        )
+        .map(interval_to_percent),
         z: test.z,
         p_value: test.p_value,
         p_adjusted: None,
@@ -245,8 +263,11 @@ fn change(
 ///   (e.g. grade 7 in 2024, grade 9 in 2026, when all grades are pooled) make
 ///   the samples positively correlated. The test is then conservative, not
 ///   anti-conservative.
-/// * Simple random sampling. Class clustering is ignored, so intervals are
-///   too narrow by about √deff (`docs/statistics.md` §1.2).
+/// * Pupils are sampled in classes: each wave's variance is inflated by its
+///   point's design effect (Wilson on the effective sample size, Newcombe
+///   from those intervals, the z-test with inflated variances;
+///   `docs/statistics.md` §1.3). With design effects of 1 this is simple
+///   random sampling.
 /// * The p-values are **unadjusted**. One series of k waves gives up to
 ///   2(k − 1) tests. If many factors' trends are screened at once, adjust the
 ///   p-values with `stats::benjamini_hochberg` across the family.
@@ -275,10 +296,11 @@ pub fn compute_trend(points: &[WavePoint], options: &TrendOptions) -> Vec<TrendW
             TrendWave {
                 wave_label: point.wave_label.clone(),
                 proportion: point.proportion,
+                design_effect: point.design_effect,
                 versions: point.versions.clone(),
                 percent: share.map(to_percent),
                 ci_percent: point
-                    .proportion
+                    .clustered()
                     .wilson_interval(options.confidence)
                     .map(interval_to_percent),
                 since_previous,
@@ -367,6 +389,7 @@ mod tests {
         WavePoint {
             wave_label: label.to_owned(),
             proportion: Proportion { count, n },
+            design_effect: 1.0,
             versions,
         }
     }

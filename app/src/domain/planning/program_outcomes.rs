@@ -7,9 +7,9 @@
 //! program districts than elsewhere, beyond chance variation of the
 //! samples. **What it cannot:** that the program caused it. Districts were
 //! not randomised; other changes may coincide; different pupils answer in
-//! each wave (cross-sections); pupils are clustered in schools, which makes
-//! the true uncertainty larger than shown; and small groups give wide
-//! intervals. The page says so next to every number.
+//! each wave (cross-sections); and small groups give wide intervals.
+//! Pupils are sampled in classes: every variance carries the group's
+//! design effect (docs/statistics.md §1.3). The page says so next to every number.
 //!
 //! Privacy: the two groups partition the municipality. If either has fewer
 //! valid answers than the minimum group size, both are withheld, because
@@ -21,8 +21,8 @@
 use crate::domain::analysis::aggregate::{Cell, Cube, GroupKey, SexKey};
 use crate::domain::analysis::report::FactorSource;
 use crate::domain::analysis::stats::{
-    DidEstimate, Interval, Proportion, difference_in_differences, newcombe_difference_interval,
-    two_proportion_z_test,
+    ClusteredProportion, DidEstimate, Interval, Proportion, difference_in_differences_clustered,
+    newcombe_difference_interval_clustered, two_proportion_z_test_clustered,
 };
 use crate::domain::analysis::suppression::MinGroupSize;
 use serde::{Deserialize, Serialize};
@@ -33,9 +33,9 @@ pub struct WaveSplit {
     /// The wave's name.
     pub wave_label: String,
     /// Program districts (`None` = withheld or no answers).
-    pub program: Option<Proportion>,
+    pub program: Option<ClusteredProportion>,
     /// All other districts (`None` = withheld or no answers).
-    pub others: Option<Proportion>,
+    pub others: Option<ClusteredProportion>,
     /// Why both groups are withheld, when they are.
     pub withheld: Option<SplitWithheld>,
 }
@@ -61,6 +61,25 @@ fn proportion_of(cell: &Cell, factor: FactorSource) -> Option<Proportion> {
     }
 }
 
+/// The share of `cell` with its design effect from the wave's ICC.
+fn clustered_of(cube: &Cube, cell: &Cell, factor: FactorSource) -> Option<ClusteredProportion> {
+    let proportion = proportion_of(cell, factor)?;
+    let (squares, icc) = match factor {
+        FactorSource::Scale(index) => (
+            cell.scale(index).map_or(0, |s| s.cluster_size_squares),
+            cube.scale_icc(index),
+        ),
+        FactorSource::Outcome(index) => (
+            cell.outcome(index).map_or(0, |o| o.cluster_size_squares),
+            cube.outcome_icc(index),
+        ),
+    };
+    Some(ClusteredProportion {
+        proportion,
+        design_effect: Cube::design_effect(proportion.n, squares, icc),
+    })
+}
+
 /// Splits one wave's cube into the program districts and the others for
 /// one factor (optionally one grade). The cube's breakdown must include the
 /// district (and the grade when `grade` is given). Both sides are withheld
@@ -74,7 +93,7 @@ pub fn split_wave(
     grade: Option<u8>,
     minimum: MinGroupSize,
     district_shown: impl Fn(i64) -> bool,
-) -> Result<(Proportion, Proportion), SplitWithheld> {
+) -> Result<(ClusteredProportion, ClusteredProportion), SplitWithheld> {
     let mut program = Cell::default();
     let mut others = Cell::default();
     let mut every_district_shown = true;
@@ -101,15 +120,16 @@ pub fn split_wave(
         }
     }
     let (Some(program), Some(others)) = (
-        proportion_of(&program, factor),
-        proportion_of(&others, factor),
+        clustered_of(cube, &program, factor),
+        clustered_of(cube, &others, factor),
     ) else {
         return Err(SplitWithheld::NoData);
     };
-    if program.n == 0 && others.n == 0 {
+    let (program_n, others_n) = (program.proportion.n, others.proportion.n);
+    if program_n == 0 && others_n == 0 {
         return Err(SplitWithheld::NoData);
     }
-    if program.n < minimum.get() || others.n < minimum.get() {
+    if program_n < minimum.get() || others_n < minimum.get() {
         return Err(SplitWithheld::SmallGroup);
     }
     if !every_district_shown {
@@ -120,7 +140,10 @@ pub fn split_wave(
 
 impl WaveSplit {
     /// The split of a wave from [`split_wave`]'s answer.
-    pub fn new(wave_label: String, split: Result<(Proportion, Proportion), SplitWithheld>) -> Self {
+    pub fn new(
+        wave_label: String,
+        split: Result<(ClusteredProportion, ClusteredProportion), SplitWithheld>,
+    ) -> Self {
         match split {
             Ok((program, others)) => Self {
                 wave_label,
@@ -170,17 +193,17 @@ pub struct GroupChange {
     pub p_value: Option<f64>,
 }
 
-fn change(before: Proportion, after: Proportion) -> Option<GroupChange> {
-    let (b, a) = (before.estimate()?, after.estimate()?);
+fn change(before: ClusteredProportion, after: ClusteredProportion) -> Option<GroupChange> {
+    let (b, a) = (before.proportion.estimate()?, after.proportion.estimate()?);
     Some(GroupChange {
         before_percent: b * 100.0,
         after_percent: a * 100.0,
         difference_points: (a - b) * 100.0,
-        ci_points: newcombe_difference_interval(after, before, 0.95).map(|ci| Interval {
+        ci_points: newcombe_difference_interval_clustered(after, before, 0.95).map(|ci| Interval {
             lower: ci.lower * 100.0,
             upper: ci.upper * 100.0,
         }),
-        p_value: two_proportion_z_test(after, before).map(|t| t.p_value),
+        p_value: two_proportion_z_test_clustered(after, before).map(|t| t.p_value),
     })
 }
 
@@ -217,7 +240,7 @@ pub fn evaluate(series: &[WaveSplit], pre: usize, post: usize) -> ProgramOutcome
         others_change: others_pre.zip(others_post).and_then(|(b, a)| change(b, a)),
         did: match (program_pre, program_post, others_pre, others_post) {
             (Some(pp), Some(pq), Some(op), Some(oq)) => {
-                difference_in_differences(pp, pq, op, oq, 0.95)
+                difference_in_differences_clustered([pp, pq, op, oq], 0.95)
             }
             _ => None,
         },
@@ -228,8 +251,8 @@ pub fn evaluate(series: &[WaveSplit], pre: usize, post: usize) -> ProgramOutcome
 mod tests {
     use super::*;
 
-    fn p(count: u64, n: u64) -> Option<Proportion> {
-        Some(Proportion { count, n })
+    fn p(count: u64, n: u64) -> Option<ClusteredProportion> {
+        Some(ClusteredProportion::simple(Proportion { count, n }))
     }
 
     #[test]
@@ -357,6 +380,7 @@ cut_point = 2
         let cube = aggregate(
             &instrument,
             pupils.iter().map(|(district, answers)| Respondent {
+                class: None,
                 district: *district,
                 school: None,
                 grade: 8,
@@ -396,6 +420,7 @@ cut_point = 2
         let cube_without = aggregate(
             &instrument,
             pupils_without.iter().map(|(district, answers)| Respondent {
+                class: None,
                 district: *district,
                 school: None,
                 grade: 8,
@@ -423,6 +448,6 @@ cut_point = 2
         };
         let (program, others) =
             split_wave(&cube_without, factor, &[2], None, k, shown_without).expect("publishable");
-        assert_eq!((program.n, others.n), (50, 130));
+        assert_eq!((program.proportion.n, others.proportion.n), (50, 130));
     }
 }

@@ -171,11 +171,11 @@ pub async fn load_outcome_view(
                 .waves
                 .iter()
                 .map(|w| {
-                    let percent = |p: Option<crate::domain::analysis::stats::Proportion>| p.and_then(|p| p.estimate()).map(|e| e * 100.0);
+                    let percent = |p: Option<crate::domain::analysis::stats::ClusteredProportion>| p.and_then(|p| p.proportion.estimate()).map(|e| e * 100.0);
                     TrendPoint {
                         wave_label: w.wave_label.clone(),
                         percent: percent(w.program),
-                        ci: w.program.and_then(|p| p.wilson95()).map(|ci| (ci.lower * 100.0, ci.upper * 100.0)),
+                        ci: w.program.and_then(|p| p.wilson_interval(crate::domain::analysis::stats::CONFIDENCE_95)).map(|ci| (ci.lower * 100.0, ci.upper * 100.0)),
                         reference: percent(w.others),
                         significant_change: false,
                         change_text: None,

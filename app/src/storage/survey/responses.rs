@@ -131,6 +131,8 @@ pub struct StoredResponse {
     pub district: DistrictId,
     /// The school, if known.
     pub school: Option<SchoolId>,
+    /// The class, if known (the cluster of the design effect).
+    pub class: Option<ClassId>,
     /// Grade.
     pub grade: u8,
     /// Sex; `None` = no answer.
@@ -147,6 +149,7 @@ impl StoredResponse {
         crate::domain::analysis::aggregate::Respondent {
             district: self.district,
             school: self.school,
+            class: self.class,
             grade: self.grade,
             sex: self.sex,
             answers: &self.answers,
@@ -167,7 +170,7 @@ type ChunkRow = (i64, i64, Option<String>, Option<Vec<u8>>);
 /// SQLite hands rows to sqlx one by one through a worker thread, which cost
 /// about 4 µs per row, four times SQLite's own scan (docs/performance.md).
 /// So the rows come in chunks of 4,096 packed into one row each: the small
-/// columns joined as text (`district|school|grade|sex|answer bytes|flags`,
+/// columns joined as text (`district|school|class|grade|sex|answer bytes|flags`,
 /// records separated by `;`) and the answer blobs concatenated in the same
 /// order. Answer blobs may contain any byte, so they are split by the
 /// lengths in the text, never by a separator.
@@ -189,7 +192,8 @@ pub async fn read_wave_with_progress(
             r#"select count(*), coalesce(max(response_id), 0),
                       group_concat(meta, ';'), cast(group_concat(answers, '') as blob)
                from (select response_id, answers,
-                            district_id || '|' || coalesce(school_id, '') || '|' || grade
+                            district_id || '|' || coalesce(school_id, '') || '|' || coalesce(class_id, '')
+                              || '|' || grade
                               || '|' || coalesce(sex, '') || '|' || length(answers)
                               || '|' || coalesce(validity_flags, '') as meta
                      from response where wave_id = $1 and response_id > $2
@@ -231,9 +235,13 @@ pub async fn read_wave_with_progress(
 fn unpack_chunk(meta: &str, answers: &[u8], into: &mut Vec<StoredResponse>) -> Option<()> {
     let mut offset = 0usize;
     for record in meta.split(';') {
-        let mut fields = record.splitn(6, '|');
+        let mut fields = record.splitn(7, '|');
         let district = fields.next()?.parse().ok()?;
         let school = match fields.next()? {
+            "" => None,
+            id => Some(id.parse().ok()?),
+        };
+        let class = match fields.next()? {
             "" => None,
             id => Some(id.parse().ok()?),
         };
@@ -248,6 +256,7 @@ fn unpack_chunk(meta: &str, answers: &[u8], into: &mut Vec<StoredResponse>) -> O
         into.push(StoredResponse {
             district,
             school,
+            class,
             grade,
             sex,
             answers: answers.get(offset..end)?.to_vec(),

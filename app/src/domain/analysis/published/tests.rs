@@ -22,6 +22,7 @@ struct Stored {
 impl PublicationInput for Stored {
     fn respondent(&self) -> Respondent<'_> {
         Respondent {
+            class: None,
             district: self.district,
             school: self.school,
             grade: self.grade,

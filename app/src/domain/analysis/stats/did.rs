@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Interval, Proportion, two_sided_normal_p_value, z_critical};
+use super::{ClusteredProportion, Interval, Proportion, two_sided_normal_p_value, z_critical};
 
 /// A difference-in-differences estimate with its Wald interval and test.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,8 +33,9 @@ pub struct DidEstimate {
 /// **Assumptions** (state them next to every result): the four samples are
 /// independent cross-sections (different pupils at each wave — a panel of the
 /// same pupils would need a paired analysis); simple random sampling of
-/// individuals, i.e. no clustering by school or class (with cluster sampling
-/// the SE is too small by the square root of the design effect); large
+/// individuals (with pupils sampled in classes the SE is too small by the
+/// square root of the design effect: use
+/// [`difference_in_differences_clustered`]); large
 /// enough samples for the normal approximation; and the usual DiD
 /// identification assumption that without the programme both groups would
 /// have changed in parallel.
@@ -50,14 +51,29 @@ pub fn difference_in_differences(
     other_post: Proportion,
     confidence: f64,
 ) -> Option<DidEstimate> {
+    difference_in_differences_clustered(
+        [program_pre, program_post, other_pre, other_post].map(ClusteredProportion::simple),
+        confidence,
+    )
+}
+
+/// [`difference_in_differences`] for class-clustered samples: each of the
+/// four variances is inflated by its design effect,
+/// `SE = √(Σ deff·p̂(1 − p̂)/n)` (the four samples stay independent: they
+/// are different pupils in different classes). The samples are, in order,
+/// programme before, programme after, comparison before, comparison after.
+#[must_use]
+pub fn difference_in_differences_clustered(
+    samples: [ClusteredProportion; 4],
+    confidence: f64,
+) -> Option<DidEstimate> {
     let z_crit = z_critical(confidence).ok()?;
-    let samples = [program_pre, program_post, other_pre, other_post];
     let mut p = [0.0_f64; 4];
     let mut var = 0.0_f64;
     for (slot, s) in p.iter_mut().zip(samples) {
-        let est = s.estimate()?;
+        let est = s.proportion.estimate()?;
         *slot = est;
-        var += est * (1.0 - est) / s.n as f64;
+        var += est * (1.0 - est) / s.effective_n()?;
     }
     let se = var.sqrt();
     if !(se.is_finite() && se > 0.0) {
@@ -114,6 +130,37 @@ mod tests {
         );
         assert_abs_diff_eq!(did.z, -1.366493244306223, epsilon = CLOSED_FORM);
         assert_relative_eq!(did.p_value, 0.17178419985967697, max_relative = RELATIVE_P);
+    }
+
+    #[test]
+    fn clustered_samples_inflate_each_variance_by_its_design_effect() {
+        // python3 -c "import numpy as np; from scipy.stats import norm; p=np.array([60/200, 45/210, 70/250, 66/240]); n=np.array([200, 210, 250, 240]); f=np.array([1.5,1.7,2.0,1.2]); d=(p[1]-p[0])-(p[3]-p[2]); se=np.sqrt((f*p*(1-p)/n).sum()); z=norm.isf(0.025); print(d, se, d-z*se, d+z*se, d/se, 2*norm.sf(abs(d/se)))"
+        // → -0.08071428571428571 0.07448253997369413 -0.22669738153979113 0.06526881011121971 -1.0836672023106693 0.2785123825850625
+        let samples = [
+            (60, 200, 1.5),
+            (45, 210, 1.7),
+            (70, 250, 2.0),
+            (66, 240, 1.2),
+        ]
+        .map(|(count, n, design_effect)| ClusteredProportion {
+            proportion: p(count, n),
+            design_effect,
+        });
+        let did = difference_in_differences_clustered(samples, CONFIDENCE_95).unwrap();
+        assert_abs_diff_eq!(did.estimate, -0.08071428571428571, epsilon = CLOSED_FORM);
+        assert_abs_diff_eq!(did.se, 0.07448253997369413, epsilon = CLOSED_FORM);
+        assert_abs_diff_eq!(
+            did.ci.lower,
+            -0.22669738153979113,
+            epsilon = SPECIAL_FUNCTION
+        );
+        assert_abs_diff_eq!(
+            did.ci.upper,
+            0.06526881011121971,
+            epsilon = SPECIAL_FUNCTION
+        );
+        assert_abs_diff_eq!(did.z, -1.0836672023106693, epsilon = CLOSED_FORM);
+        assert_relative_eq!(did.p_value, 0.2785123825850625, max_relative = RELATIVE_P);
     }
 
     #[test]

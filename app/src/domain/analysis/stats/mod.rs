@@ -25,10 +25,12 @@
 //! | CTC cut points | [`median`], [`median_absolute_deviation`], [`ctc_cut_point`], [`CutPointRule`] |
 //! | how well a flag / score separates an outcome | [`classification_metrics`], [`roc_auc`] |
 //! | streaming mean / SD over parts | [`RunningMoments`] |
-//! | programme vs. comparison change over time | [`difference_in_differences`] |
+//! | programme vs. comparison change over time | [`difference_in_differences`], [`difference_in_differences_clustered`] |
+//! | pupils sampled in whole classes | [`IccSums`], [`kish_design_effect`], [`ClusteredProportion`], [`newcombe_difference_interval_clustered`], [`two_proportion_z_test_clustered`], [`score_test_against_value_clustered`] |
 
 mod binomial;
 mod classification;
+mod design;
 mod did;
 mod moments;
 mod multiplicity;
@@ -38,7 +40,12 @@ mod robust;
 
 pub use binomial::{binomial_test_greater, binomial_test_less, binomial_test_two_sided};
 pub use classification::{ClassificationMetrics, classification_metrics, roc_auc};
-pub use did::{DidEstimate, difference_in_differences};
+pub use design::{
+    ClusteredProportion, IccEstimate, IccSums, kish_design_effect,
+    newcombe_difference_interval_clustered, score_test_against_value_clustered,
+    two_proportion_z_test_clustered,
+};
+pub use did::{DidEstimate, difference_in_differences, difference_in_differences_clustered};
 pub use moments::RunningMoments;
 pub use multiplicity::benjamini_hochberg;
 pub use proportion::{

@@ -16,7 +16,7 @@ pub struct GroupNames {
 }
 
 /// The header of the profile CSV, in column order.
-pub const PROFILE_COLUMNS: [&str; 29] = [
+pub const PROFILE_COLUMNS: [&str; 35] = [
     "wave",
     "instrument",
     "cut_point_set",
@@ -36,11 +36,17 @@ pub const PROFILE_COLUMNS: [&str; 29] = [
     "percent",
     "ci_lower",
     "ci_upper",
+    "design_effect",
     "mean",
     "sd",
     "reference",
     "reference_percent",
     "difference_points",
+    "comparator_percent",
+    "tested_difference_points",
+    "tested_difference_ci_lower",
+    "tested_difference_ci_upper",
+    "z",
     "p_value",
     "p_adjusted",
     "p_adjustment",
@@ -91,11 +97,21 @@ pub fn write_profile_csv<W: Write>(
                 num(figures.map(|f| f.percent)),
                 num(figures.and_then(|f| f.ci_percent).map(|ci| ci.lower)),
                 num(figures.and_then(|f| f.ci_percent).map(|ci| ci.upper)),
+                num(figures.map(|f| f.design_effect)),
                 num(figures.and_then(|f| f.mean)),
                 num(figures.and_then(|f| f.sd)),
                 comparison.map_or(String::new(), |_| table.reference_label.clone()),
                 num(comparison.and_then(|c| c.reference_percent)),
                 num(comparison.and_then(|c| c.difference_points)),
+                num(comparison.and_then(|c| c.comparator_percent)),
+                num(comparison.and_then(|c| c.tested_difference_points)),
+                num(comparison
+                    .and_then(|c| c.tested_difference_ci_points)
+                    .map(|ci| ci.lower)),
+                num(comparison
+                    .and_then(|c| c.tested_difference_ci_points)
+                    .map(|ci| ci.upper)),
+                num(comparison.and_then(|c| c.z)),
                 num(comparison.and_then(|c| c.p_value)),
                 num(comparison.and_then(|c| c.p_adjusted)),
                 comparison.map_or(String::new(), |c| c.methods.adjustment.clone()),
@@ -109,7 +125,7 @@ pub fn write_profile_csv<W: Write>(
 }
 
 /// The header of the municipality comparison CSV, in column order.
-pub const MUNICIPALITY_COLUMNS: [&str; 18] = [
+pub const MUNICIPALITY_COLUMNS: [&str; 19] = [
     "municipality",
     "wave",
     "grade",
@@ -121,6 +137,7 @@ pub const MUNICIPALITY_COLUMNS: [&str; 18] = [
     "percent",
     "ci_lower",
     "ci_upper",
+    "design_effect",
     "reference",
     "reference_percent",
     "difference_points",
@@ -167,6 +184,7 @@ pub fn write_municipality_csv<W: Write>(
                 num(figures.map(|f| f.percent)),
                 num(figures.and_then(|f| f.ci_percent).map(|ci| ci.lower)),
                 num(figures.and_then(|f| f.ci_percent).map(|ci| ci.upper)),
+                num(figures.map(|f| f.design_effect)),
                 compared.map_or(String::new(), |_| reference.clone()),
                 num(compared.and_then(|c| c.reference_percent)),
                 num(compared.and_then(|c| c.difference_points)),
@@ -263,7 +281,7 @@ fn num(value: Option<f64>) -> String {
 }
 
 /// The header of the trend CSV, in column order.
-pub const TREND_COLUMNS: [&str; 25] = [
+pub const TREND_COLUMNS: [&str; 26] = [
     "district_code",
     "district",
     "school",
@@ -276,6 +294,7 @@ pub const TREND_COLUMNS: [&str; 25] = [
     "percent",
     "ci_lower",
     "ci_upper",
+    "design_effect",
     "change_previous_points",
     "change_previous_ci_lower",
     "change_previous_ci_upper",
@@ -328,6 +347,7 @@ pub fn write_trend_csv<W: Write>(
                 num(wave.percent.filter(|_| shown)),
                 num(wave.ci_percent.filter(|_| shown).map(|ci| ci.lower)),
                 num(wave.ci_percent.filter(|_| shown).map(|ci| ci.upper)),
+                num(Some(wave.design_effect).filter(|_| shown)),
                 num(previous.map(|c| c.difference_points)),
                 num(previous.and_then(|c| c.ci_points).map(|ci| ci.lower)),
                 num(previous.and_then(|c| c.ci_points).map(|ci| ci.upper)),
@@ -387,7 +407,10 @@ pub fn write_participation_csv(
 }
 
 /// Writes a wave's quality report: one row per section and id (responses,
-/// exclusions per rule, Cronbach's alpha per scale, item non-response).
+/// exclusions per rule, Cronbach's alpha per scale, item non-response, and
+/// per profile factor the intra-class correlation as estimated (it may be
+/// negative; design effects use it clamped at 0), the size-weighted mean
+/// class size and the city total's design effect).
 pub fn write_quality_csv<W: Write>(
     out: W,
     report: &crate::analysis::QualityReport,
@@ -422,6 +445,18 @@ pub fn write_quality_csv<W: Write>(
         let (n, share) =
             missing.map_or_else(Default::default, |p| (p.n.to_string(), num(p.estimate())));
         out.write_record(["item_missing_share", item, &n, &share, "", ""])?;
+    }
+    for factor in &report.clustering {
+        let (pupils, icc) = factor.icc.map_or_else(Default::default, |icc| {
+            (icc.pupils.to_string(), icc.raw.to_string())
+        });
+        let id = &factor.factor_id;
+        out.write_record(["intraclass_correlation", id, &pupils, &icc, "", ""])?;
+        let n = factor.n.to_string();
+        let size = num(factor.weighted_class_size);
+        out.write_record(["weighted_class_size", id, &n, &size, "", ""])?;
+        let deff = factor.design_effect.to_string();
+        out.write_record(["design_effect_city", id, &n, &deff, "", ""])?;
     }
     out.flush()?;
     Ok(())

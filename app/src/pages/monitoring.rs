@@ -315,6 +315,21 @@ pub struct AlphaLine {
     pub ci: Option<(f64, f64)>,
 }
 
+/// One factor's class clustering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusteringLine {
+    /// Factor name.
+    pub factor: String,
+    /// Classes the ICC was estimated from (0 = not estimable).
+    pub classes: u64,
+    /// The intra-class correlation (clamped at 0), if estimable.
+    pub icc: Option<f64>,
+    /// Size-weighted mean class size of the city total.
+    pub class_size: Option<f64>,
+    /// The city total's design effect.
+    pub design_effect: f64,
+}
+
 /// The quality panel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QualityView {
@@ -332,6 +347,8 @@ pub struct QualityView {
     pub by_rule: Vec<(String, u64)>,
     /// Per scale.
     pub alpha: Vec<AlphaLine>,
+    /// Per profile factor.
+    pub clustering: Vec<ClusteringLine>,
     /// Items most often skipped: (code, percent).
     pub most_skipped: Vec<(String, f64)>,
     /// Participation totals of the wave.
@@ -384,6 +401,23 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
             }
         })
         .collect();
+    let factors = crate::domain::analysis::report::profile_factors(&instrument);
+    let clustering = report
+        .clustering
+        .iter()
+        .map(|line| ClusteringLine {
+            factor: factors
+                .iter()
+                .find(|f| f.id == line.factor_id)
+                .map_or(line.factor_id.clone(), |f| {
+                    f.label.get(&language).to_string()
+                }),
+            classes: line.icc.map_or(0, |icc| icc.clusters),
+            icc: line.icc.map(|icc| icc.icc),
+            class_size: line.weighted_class_size,
+            design_effect: line.design_effect,
+        })
+        .collect();
     let mut most_skipped: Vec<(String, f64)> = report
         .item_missing
         .iter()
@@ -408,6 +442,7 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
         excluded: report.excluded,
         by_rule,
         alpha,
+        clustering,
         most_skipped,
         participation,
         csv_url: format!("/api/csv/quality?wave={wave}"),
@@ -444,6 +479,7 @@ fn QualityBody(view: QualityView) -> impl IntoView {
     let l = |de: &str, en: &str| de_en(&language, de, en);
     let alpha_language = language.clone();
     let skip_language = language.clone();
+    let cluster_language = language.clone();
     let participation = view.participation.clone().map(|p| {
         let rate = (p.enrolled > 0).then(|| percent_text(&language, p.responses as f64 * 100.0 / p.enrolled as f64));
         view! {
@@ -508,6 +544,40 @@ fn QualityBody(view: QualityView) -> impl IntoView {
             </table>
             <p class="footnote">{l("Alpha unter 0,6 ist markiert: die Skala misst in dieser Welle wenig verlässlich.", "Alpha below 0.6 is marked: the scale measured unreliably in this wave.")}</p>
         </section>
+        <section id="clustering">
+            <h2>{l("Klassenstruktur und Designeffekte", "Class clustering and design effects")}</h2>
+            <p>{l(
+                "Befragt werden ganze Klassen. Antworten einer Klasse ähneln sich, deshalb tragen n Schülerinnen und Schüler weniger Information als n unabhängig gezogene. Der Designeffekt gibt an, um welchen Faktor die Varianz größer ist; alle Konfidenzintervalle und Tests rechnen mit der effektiven Fallzahl n / Designeffekt.",
+                "Whole classes are surveyed. Answers within a class resemble each other, so n pupils carry less information than n drawn independently. The design effect is the factor by which the variance is larger; every confidence interval and test uses the effective sample size n / design effect.",
+            )}</p>
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">{l("Faktor", "Factor")}</th>
+                    <th scope="col" class="num">{l("Klassen", "Classes")}</th>
+                    <th scope="col" class="num">{l("Intraklassenkorrelation", "Intra-class correlation")}</th>
+                    <th scope="col" class="num">{l("mittlere Klassengröße", "mean class size")}</th>
+                    <th scope="col" class="num">{l("Designeffekt (Stadt)", "Design effect (city)")}</th>
+                </tr></thead>
+                <tbody>
+                    {view.clustering.into_iter().map(|line| {
+                        let language = cluster_language.clone();
+                        view! {
+                            <tr>
+                                <th scope="row">{line.factor.clone()}</th>
+                                <td class="num">{line.classes}</td>
+                                <td class="num">{line.icc.map_or_else(|| "–".into(), |icc| number_text_3(&language, icc))}</td>
+                                <td class="num">{line.class_size.map_or_else(|| "–".into(), |size| number_text_1(&language, size))}</td>
+                                <td class="num design-effect">{number_text_2(&language, line.design_effect)}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="footnote">{l(
+                "Intraklassenkorrelation: geschätzt über alle Klassen der Welle, innerhalb von Stadtteil × Jahrgang (einfaktorielle Varianzanalyse); „–“: nicht schätzbar, dann wird wie bei einer Zufallsstichprobe gerechnet. Designeffekt nach Kish: 1 + (mittlere Klassengröße − 1) × Intraklassenkorrelation; für jede Gruppe mit ihren eigenen Klassengrößen.",
+                "Intra-class correlation: estimated over all classes of the wave, within district × grade (one-way analysis of variance); \"–\": not estimable, then computed as for a simple random sample. Kish design effect: 1 + (mean class size − 1) × intra-class correlation; for each group with its own class sizes.",
+            )}</p>
+        </section>
         <section>
             <h2>{l("Am häufigsten übersprungene Fragen", "Most often skipped questions")}</h2>
             <table class="data">
@@ -526,7 +596,18 @@ fn QualityBody(view: QualityView) -> impl IntoView {
 }
 
 fn number_text_2(language: &str, value: f64) -> String {
-    let text = format!("{value:.2}");
+    localized_decimal(language, format!("{value:.2}"))
+}
+
+fn number_text_1(language: &str, value: f64) -> String {
+    localized_decimal(language, format!("{value:.1}"))
+}
+
+fn number_text_3(language: &str, value: f64) -> String {
+    localized_decimal(language, format!("{value:.3}"))
+}
+
+fn localized_decimal(language: &str, text: String) -> String {
     if language == "en" {
         text
     } else {

@@ -6,6 +6,9 @@
 //! item code. Each pupil has a latent general risk; each district adds an
 //! effect per scale (a few districts are clearly elevated on a few factors);
 //! item answers are ordered-probit draws around the scale's latent value.
+//! Each class adds a shared shift (SD [`CLASS_EFFECT_SD`]), so that answers
+//! cluster in classes as in real schools (intra-class correlations of a few
+//! percent, design effects around 1.5–2 for a district).
 
 use anyhow::Context;
 use app::domain::access::Role;
@@ -42,6 +45,11 @@ const MUNICIPALITY: &str = "Ruhrstadt (Demo)";
 const REGION: &str = "Sicherheitskooperation Ruhr (Demo)";
 
 const GRADES: [u8; 3] = [6, 8, 10];
+
+/// SD of a class's shared shift of every latent. With the pupils' own
+/// variation this gives intra-class correlations of the flags of about
+/// 0.02–0.06, the range school surveys report for risk factors.
+const CLASS_EFFECT_SD: f64 = 0.2;
 
 /// A fictional district with its general burden and the scales on which it
 /// stands out (scale id fragments, matched against the instrument's scales).
@@ -466,10 +474,18 @@ async fn generate_wave(
                 let class =
                     waves::create_class(db, wave_id, school, &name, Grade::new(grade)?, class_size)
                         .await?;
+                // Drawn from a generator of its own (seeded by the class),
+                // so the pupils' draws are the same as without clustering.
+                let class_shift = CLASS_EFFECT_SD
+                    * Normal::new(0.0, 1.0)
+                        .unwrap_or_else(|_| unreachable!("unit normal is valid"))
+                        .sample(&mut ChaCha8Rng::seed_from_u64(
+                            (class as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                        ));
                 // About nine in ten pupils take part.
                 let present = (0..class_size).filter(|_| rng.random_bool(0.9)).count();
                 for _ in 0..present {
-                    let pupil = model.pupil(rng, district_index, grade, wave);
+                    let pupil = model.pupil(rng, district_index, grade, wave, class_shift);
                     let home_district = pupil
                         .home_district(rng, district_index, districts.len())
                         .map(|i| districts[i]);
@@ -604,7 +620,14 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn pupil(&self, rng: &mut ChaCha8Rng, district: usize, grade: u8, wave: &DemoWave) -> Pupil {
+    fn pupil(
+        &self,
+        rng: &mut ChaCha8Rng,
+        district: usize,
+        grade: u8,
+        wave: &DemoWave,
+        class_shift: f64,
+    ) -> Pupil {
         let normal = Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!("unit normal is valid"));
         let general = normal.sample(rng);
         let age_step = f64::from(grade.saturating_sub(6)) / 2.0;
@@ -623,16 +646,23 @@ impl<'a> Model<'a> {
                     })
                     .map(|(_, _, shift)| shift)
                     .sum();
-                let loading = match scale.kind {
+                let loading: f64 = match scale.kind {
                     ScaleKind::Protective => -0.5,
                     _ => 0.6,
                 };
-                loading * general + self.district_shift[index][district] + change + 0.1 * age_step
+                // The class shift burdens like the general risk does.
+                let class = loading.signum() * class_shift;
+                loading * general
+                    + class
+                    + self.district_shift[index][district]
+                    + change
+                    + 0.1 * age_step
                     - 0.35
                     + 0.75 * normal.sample(rng)
             })
             .collect();
         let use_propensity = 0.7 * general
+            + class_shift
             + 0.45 * age_step
             + 0.3 * DISTRICTS[district].burden
             + 0.6 * normal.sample(rng);

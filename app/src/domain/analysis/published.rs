@@ -14,10 +14,11 @@ use crate::domain::analysis::aggregate::{
     scale_item_matrix,
 };
 use crate::domain::analysis::report::{
-    ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
+    FactorSource, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
+    profile_factors,
 };
 use crate::domain::analysis::scoring::ScoringPlan;
-use crate::domain::analysis::stats::{AlphaEstimate, Proportion, cronbach_alpha};
+use crate::domain::analysis::stats::{AlphaEstimate, IccEstimate, Proportion, cronbach_alpha};
 use crate::domain::analysis::suppression::{MinGroupSize, SuppressionError};
 use crate::domain::survey::instrument::Instrument;
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,25 @@ pub struct QualityReport {
     pub alpha: Vec<(String, Option<AlphaEstimate>)>,
     /// Per item: code and the share of valid questionnaires that skipped it.
     pub item_missing: Vec<(String, Option<Proportion>)>,
+    /// Per profile factor: how strongly answers cluster in classes.
+    pub clustering: Vec<FactorClustering>,
+}
+
+/// The class clustering of one profile factor in a wave (docs/statistics.md
+/// §1.3): what its design effects are computed from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FactorClustering {
+    /// Scale or outcome id.
+    pub factor_id: String,
+    /// The intra-class correlation over classes within district × grade;
+    /// `None` if not estimable (design effects are then 1).
+    pub icc: Option<IccEstimate>,
+    /// Pupils with an answer in the city total.
+    pub n: u64,
+    /// The size-weighted mean class size `Σ n_c² / n` of the city total.
+    pub weighted_class_size: Option<f64>,
+    /// The city total's design effect.
+    pub design_effect: f64,
 }
 
 /// What a result was computed with. Two results with the same key computed
@@ -168,7 +188,29 @@ fn quality_report<R: PublicationInput>(
         .enumerate()
         .map(|(index, item)| (item.code.clone(), cube.item_missing(index)))
         .collect();
+    let total = cube.total();
+    let clustering = profile_factors(instrument)
+        .into_iter()
+        .map(|factor| {
+            let (n, squares, icc) = match factor.source {
+                FactorSource::Scale(i) => total.scale(i).map_or((0, 0, None), |s| {
+                    (s.n, s.cluster_size_squares, cube.scale_icc(i))
+                }),
+                FactorSource::Outcome(i) => total.outcome(i).map_or((0, 0, None), |o| {
+                    (o.n, o.cluster_size_squares, cube.outcome_icc(i))
+                }),
+            };
+            FactorClustering {
+                factor_id: factor.id,
+                icc,
+                n,
+                weighted_class_size: (n > 0).then(|| squares as f64 / n as f64),
+                design_effect: Cube::design_effect(n, squares, icc),
+            }
+        })
+        .collect();
     QualityReport {
+        clustering,
         responses: responses.len() as u64,
         excluded: responses
             .iter()

@@ -169,6 +169,9 @@ min_share = 0.5
 /// One synthetic questionnaire.
 struct Pupil {
     district: i64,
+    /// Classes of 25 respondents within district × grade, in order of
+    /// generation, so the cube's class accounting does real work.
+    class: i64,
     grade: u8,
     sex: Sex,
     answers: Vec<u8>,
@@ -185,10 +188,14 @@ fn pupils(instrument: &Instrument) -> Vec<Pupil> {
         .map(|item| instrument.response_sets[item.response_set].id == "freq4")
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut seen: BTreeMap<(i64, usize), i64> = BTreeMap::new();
     (0..PUPILS)
         .map(|_| {
             let district = rng.random_range(1..=DISTRICTS);
             let grade_index = rng.random_range(0..GRADES.len());
+            let count = seen.entry((district, grade_index)).or_default();
+            let class = (district * 10 + grade_index as i64) * 10_000 + *count / 25;
+            *count += 1;
             let sex = if rng.random_bool(0.5) {
                 Sex::Female
             } else {
@@ -218,6 +225,7 @@ fn pupils(instrument: &Instrument) -> Vec<Pupil> {
                 .collect();
             Pupil {
                 district,
+                class,
                 grade: GRADES[grade_index],
                 sex,
                 answers,
@@ -229,7 +237,7 @@ fn pupils(instrument: &Instrument) -> Vec<Pupil> {
 
 fn respondents(pupils: &[Pupil]) -> impl Iterator<Item = Respondent<'_>> {
     pupils.iter().map(|pupil| Respondent {
-        class: None,
+        class: Some(pupil.class),
         district: pupil.district,
         school: None,
         grade: pupil.grade,

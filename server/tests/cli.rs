@@ -172,6 +172,27 @@ async fn export_profile_writes_one_row_per_group_and_factor() {
     let percent: f64 = nord[column("percent")].parse().unwrap();
     let reference: f64 = nord[column("reference_percent")].parse().unwrap();
     assert!(percent > reference, "{percent} vs {reference}");
+    // The demo's pupils cluster in classes: the interval is the Wilson
+    // interval on the effective sample size n / deff, wider than the
+    // simple-random-sampling one.
+    let number = |name: &str| -> f64 { nord[column(name)].parse().unwrap() };
+    let deff = number("design_effect");
+    assert!(deff > 1.2 && deff < 4.0, "design effect {deff}");
+    let counts = app::domain::analysis::stats::Proportion {
+        count: nord[column("count")].parse().unwrap(),
+        n: nord[column("n")].parse().unwrap(),
+    };
+    let clustered = counts
+        .wilson_interval_with_design_effect(deff, 0.95)
+        .unwrap();
+    assert!((number("ci_lower") - 100.0 * clustered.lower).abs() < 1e-9);
+    assert!((number("ci_upper") - 100.0 * clustered.upper).abs() < 1e-9);
+    let simple = counts.wilson95().unwrap();
+    assert!(clustered.lower < simple.lower && clustered.upper > simple.upper);
+    // Full precision: the tested difference and its interval, unrounded.
+    let tested = number("tested_difference_points");
+    assert!(number("tested_difference_ci_lower") < tested);
+    assert!(nord[column("tested_difference_points")].len() > 6);
 
     // Bad arguments fail with a precise message.
     let bad = server(&db, &["export-profile", "--wave", "Herbst 1999"]);
@@ -208,6 +229,31 @@ async fn quality_and_calibration_exports_cover_every_scale() {
     let section = |name: &str| rows.iter().filter(|r| &r[0] == name).count();
     assert_eq!(section("cronbach_alpha"), instrument.scales.len());
     assert_eq!(section("item_missing_share"), instrument.items.len());
+    // Per profile factor the class clustering: an ICC in the range school
+    // surveys report, about 22 pupils per class (25 enrolled, nine in ten
+    // take part; a class splits over its pupils' home districts) and the
+    // city total's design effect that follows.
+    let factors = app::domain::analysis::report::profile_factors(&instrument);
+    for name in [
+        "intraclass_correlation",
+        "weighted_class_size",
+        "design_effect_city",
+    ] {
+        assert_eq!(section(name), factors.len(), "{name}");
+    }
+    let value = |name: &str, id: &str| -> f64 {
+        rows.iter()
+            .find(|r| &r[0] == name && &r[1] == id)
+            .unwrap_or_else(|| panic!("{name} {id}"))[3]
+            .parse()
+            .unwrap()
+    };
+    let icc = value("intraclass_correlation", "fam_conflict");
+    let size = value("weighted_class_size", "fam_conflict");
+    let deff = value("design_effect_city", "fam_conflict");
+    assert!(icc > 0.01 && icc < 0.15, "ICC {icc}");
+    assert!(size > 15.0 && size < 25.0, "class size {size}");
+    assert!((deff - (1.0 + (size - 1.0) * icc)).abs() < 1e-9, "{deff}");
     // Exclusions per rule add up to at least the excluded questionnaires.
     let excluded: u64 = rows.iter().find(|r| &r[1] == "excluded").unwrap()[3]
         .parse()

@@ -328,8 +328,8 @@ fn MunicipalitiesBody(view: MunicipalityComparisonView) -> impl IntoView {
         <HeatTable data=heat_map language=language.clone() row_header=l("Kommune", "Municipality") />
         <CityContextTable context=view.context.clone() language=language.clone() />
         <p class="footnote">
-            {l("Verglichen wird die Gesamtstadt jeder Kommune. Ohne Vergleichswerte wird jede Kommune gegen die übrigen verglichenen Kommunen zusammen getestet (z-Test, Benjamini-Hochberg je Kommune); die Markierung zeigt alle zusammen. Wellen verschiedener Jahre sind nur eingeschränkt vergleichbar. Intervalle und Tests nehmen eine einfache Zufallsstichprobe an.",
-               "Each municipality's whole city is compared. Without reference values each municipality is tested against the other compared municipalities pooled (z-test, Benjamini-Hochberg per municipality); the marker shows all of them together. Waves of different years are only partly comparable. Intervals and tests assume simple random sampling.")}
+            {l("Verglichen wird die Gesamtstadt jeder Kommune. Ohne Vergleichswerte wird jede Kommune gegen die übrigen verglichenen Kommunen zusammen getestet (z-Test, Benjamini-Hochberg je Kommune); die Markierung zeigt alle zusammen. Wellen verschiedener Jahre sind nur eingeschränkt vergleichbar. Intervalle und Tests berücksichtigen den Designeffekt der Klassenstichprobe jeder Kommune.",
+               "Each municipality's whole city is compared. Without reference values each municipality is tested against the other compared municipalities pooled (z-test, Benjamini-Hochberg per municipality); the marker shows all of them together. Waves of different years are only partly comparable. Intervals and tests carry each municipality's design effect of sampling whole classes.")}
         </p>
     }
 }

@@ -583,8 +583,8 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
             </table>
             <p class="footnote">
                 {de_en(&language,
-                    &format!("Anteile gültiger Fragebögen ({} wegen Gültigkeitsregeln ausgeschlossen). Intervalle: Wilson, einfache Zufallsstichprobe angenommen. Auffällig: mindestens 5 Prozentpunkte ungünstiger als die Referenz und {}. Gruppen unter {} Antworten werden nicht ausgewiesen. Versionen: {}.", view.excluded, test_text.0, view.min_group_size, view.versions),
-                    &format!("Shares of valid questionnaires ({} excluded by validity rules). Intervals: Wilson, simple random sampling assumed. Of concern: at least 5 points worse than the reference and {}. Groups below {} answers are not shown. Versions: {}.", view.excluded, test_text.1, view.min_group_size, view.versions))}
+                    &format!("Anteile gültiger Fragebögen ({} wegen Gültigkeitsregeln ausgeschlossen). Intervalle: Wilson auf der effektiven Fallzahl (n geteilt durch den Designeffekt der Klassenstichprobe, siehe Datenqualität). Auffällig: mindestens 5 Prozentpunkte ungünstiger als die Referenz und {}. Gruppen unter {} Antworten werden nicht ausgewiesen. Versionen: {}.", view.excluded, test_text.0, view.min_group_size, view.versions),
+                    &format!("Shares of valid questionnaires ({} excluded by validity rules). Intervals: Wilson on the effective sample size (n divided by the design effect of sampling whole classes, see data quality). Of concern: at least 5 points worse than the reference and {}. Groups below {} answers are not shown. Versions: {}.", view.excluded, test_text.1, view.min_group_size, view.versions))}
             </p>
         </section>
     }

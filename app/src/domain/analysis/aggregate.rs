@@ -20,7 +20,7 @@
 //! of the ANOVA of classes within strata (district × grade), from which the
 //! factor's intra-class correlation and each cell's design effect follow
 //! ([`Cube::design_effect`], `stats::kish_design_effect`,
-//! docs/statistics.md §1.3).
+//! docs/statistics.md §1.2).
 //!
 //! Disclosure control is not done here: the cube holds every group, however
 //! small, and suppression works on it. That is why pupils without a sex

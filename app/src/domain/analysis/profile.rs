@@ -51,12 +51,12 @@ pub mod method {
     /// Exact two-sided binomial test against a fixed value (§3).
     pub const EXACT_BINOMIAL: &str = "exact_binomial";
     /// Score z-test against a fixed value with the design effect in the
-    /// variance (§1.3), for a class-clustered group (`deff > 1`).
+    /// variance (§1.2), for a class-clustered group (`deff > 1`).
     pub const SCORE_Z_DESIGN_ADJUSTED: &str = "score_z_design_adjusted";
     /// Every variance computed as for a simple random sample of pupils.
     pub const SIMPLE_RANDOM_SAMPLING: &str = "simple_random_sampling";
     /// Every variance inflated by Kish's design effect from the factor's
-    /// intra-class correlation over the wave's classes (§1.3): Wilson on
+    /// intra-class correlation over the wave's classes (§1.2): Wilson on
     /// the effective sample size, Newcombe from those intervals, the z-test
     /// with inflated variances.
     pub const KISH_DESIGN_EFFECT: &str = "kish_design_effect_classes";
@@ -195,7 +195,7 @@ pub struct FactorInput {
     /// Flagged pupils and valid answers in the group.
     pub group: Proportion,
     /// Design effect of the group's share (1 = simple random sampling;
-    /// `docs/statistics.md` §1.3).
+    /// `docs/statistics.md` §1.2).
     pub design_effect: f64,
     /// What the group is compared with.
     pub reference: Reference,

@@ -53,7 +53,7 @@ pub struct QualityReport {
 }
 
 /// The class clustering of one profile factor in a wave (docs/statistics.md
-/// §1.3): what its design effects are computed from.
+/// §1.2): what its design effects are computed from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactorClustering {
     /// Scale or outcome id.

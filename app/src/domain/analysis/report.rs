@@ -118,7 +118,7 @@ pub struct Figures {
     /// `n / design_effect`.
     pub ci_percent: Option<Interval>,
     /// Kish's design effect of the share (1 = as a simple random sample;
-    /// docs/statistics.md §1.3).
+    /// docs/statistics.md §1.2).
     pub design_effect: f64,
     /// Mean scale score (scales only).
     pub mean: Option<f64>,

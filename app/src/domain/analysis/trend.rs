@@ -74,7 +74,7 @@ pub struct WavePoint {
     /// Flagged pupils and valid answers of the group in this wave.
     pub proportion: Proportion,
     /// The share's design effect in this wave (1 = simple random sampling;
-    /// `docs/statistics.md` §1.3).
+    /// `docs/statistics.md` §1.2).
     pub design_effect: f64,
     /// How the share was measured.
     pub versions: VersionTag,
@@ -266,7 +266,7 @@ fn change(
 /// * Pupils are sampled in classes: each wave's variance is inflated by its
 ///   point's design effect (Wilson on the effective sample size, Newcombe
 ///   from those intervals, the z-test with inflated variances;
-///   `docs/statistics.md` §1.3). With design effects of 1 this is simple
+///   `docs/statistics.md` §1.2). With design effects of 1 this is simple
 ///   random sampling.
 /// * The p-values are **unadjusted**. One series of k waves gives up to
 ///   2(k − 1) tests. If many factors' trends are screened at once, adjust the

@@ -9,7 +9,7 @@
 //! not randomised; other changes may coincide; different pupils answer in
 //! each wave (cross-sections); and small groups give wide intervals.
 //! Pupils are sampled in classes: every variance carries the group's
-//! design effect (docs/statistics.md §1.3). The page says so next to every number.
+//! design effect (docs/statistics.md §1.2). The page says so next to every number.
 //!
 //! Privacy: the two groups partition the municipality. If either has fewer
 //! valid answers than the minimum group size, both are withheld, because

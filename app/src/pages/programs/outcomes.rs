@@ -295,8 +295,8 @@ fn OutcomeBody(view: OutcomeView) -> impl IntoView {
         <div class="notice warn caveat">
             <p><strong>{l("Was dieser Vergleich zeigen kann – und was nicht", "What this comparison can show – and what not")}</strong></p>
             <p>{l(
-                "Er zeigt, ob sich ein Faktor in den Programmstadtteilen stärker verändert hat als in den übrigen Stadtteilen, über den Zufall der Stichproben hinaus (Differenz-von-Differenzen). Er beweist nicht, dass das Programm die Ursache ist: Die Stadtteile wurden nicht zufällig zugeteilt, andere Entwicklungen können gleichzeitig wirken, in jeder Welle antworten andere Schülerinnen und Schüler, und weil sie in Schulen und Klassen gruppiert sind, ist die wahre Unsicherheit größer als die gezeigten Intervalle. Kleine Gruppen werden nicht ausgewiesen.",
-                "It shows whether a factor changed more in the program districts than in the other districts, beyond sampling chance (difference-in-differences). It does not prove that the program caused it: districts were not randomised, other developments may coincide, different pupils answer in each wave, and because pupils are clustered in schools and classes the true uncertainty is larger than the intervals shown. Small groups are not shown.",
+                "Er zeigt, ob sich ein Faktor in den Programmstadtteilen stärker verändert hat als in den übrigen Stadtteilen, über den Zufall der Stichproben hinaus (Differenz-von-Differenzen). Er beweist nicht, dass das Programm die Ursache ist: Die Stadtteile wurden nicht zufällig zugeteilt, andere Entwicklungen können gleichzeitig wirken, in jeder Welle antworten andere Schülerinnen und Schüler. Dass ganze Klassen befragt werden, ist in den Intervallen berücksichtigt (Designeffekt). Kleine Gruppen werden nicht ausgewiesen.",
+                "It shows whether a factor changed more in the program districts than in the other districts, beyond sampling chance (difference-in-differences). It does not prove that the program caused it: districts were not randomised, other developments may coincide, different pupils answer in each wave. That whole classes are surveyed is taken into account in the intervals (design effect). Small groups are not shown.",
             )}</p>
         </div>
         <table class="data outcome-table">
@@ -324,8 +324,8 @@ fn OutcomeBody(view: OutcomeView) -> impl IntoView {
             {view.factors.into_iter().map(|f| view! { <TrendChart data=f.chart /> }).collect_view()}
         </div>
         <p class="footnote">{de_en(&row_language,
-            "Intervalle: Newcombe (Veränderung je Gruppe), Wald (Differenz-von-Differenzen); einfache Zufallsstichprobe angenommen.",
-            "Intervals: Newcombe (change per group), Wald (difference-in-differences); simple random sampling assumed.")}</p>
+            "Intervalle: Newcombe (Veränderung je Gruppe), Wald (Differenz-von-Differenzen), jeweils mit dem Designeffekt der Klassenstichprobe.",
+            "Intervals: Newcombe (change per group), Wald (difference-in-differences), each with the design effect of sampling whole classes.")}</p>
     }
 }
 

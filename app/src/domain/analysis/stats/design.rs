@@ -24,7 +24,7 @@
 //! would scatter between 0 and several times the truth, and the board's
 //! "factor of concern" would follow that noise. Within strata, so that
 //! differences between districts and grades (what the profile shows) do
-//! not count as clustering. Formulas: docs/statistics.md §1.3.
+//! not count as clustering. Formulas: docs/statistics.md §1.2.
 
 use super::{Interval, Proportion, ZTest, two_sided_normal_p_value};
 use serde::{Deserialize, Serialize};

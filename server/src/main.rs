@@ -107,6 +107,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calibrate { wave, outcome } => {
             cli::exports::calibrate(&db, &wave, outcome.as_deref()).await
         }
+        Command::CutPoints(cli::cut_points::CutPointsCommand::Save {
+            wave,
+            name,
+            candidate,
+            outcome,
+        }) => cli::cut_points::save(&db, &wave, &name, candidate, outcome.as_deref()).await,
+        Command::CutPoints(cli::cut_points::CutPointsCommand::List { wave }) => {
+            cli::cut_points::list(&db, &wave).await
+        }
+        Command::CutPoints(cli::cut_points::CutPointsCommand::Use { wave, set }) => {
+            cli::cut_points::use_set(&db, &wave, &set).await
+        }
     }
 }
 

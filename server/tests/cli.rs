@@ -424,3 +424,132 @@ async fn export_trend_shows_the_planted_fall_of_family_conflict_in_nordstadt() {
     let unknown = server(&db, &["export-trend", "--municipality", "Atlantis"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no municipality named"));
 }
+
+#[tokio::test]
+async fn a_calibrated_cut_point_set_is_stored_chosen_for_a_wave_and_named_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(dir.path());
+    assert!(server(&db, &["demo"]).status.success());
+    let run = |args: &[&str]| {
+        let output = server(&db, args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let saved = run(&[
+        "cut-points",
+        "save",
+        "--wave",
+        "Frühjahr 2026",
+        "--name",
+        "kalibriert-2026",
+        "--candidate",
+        "rule",
+    ]);
+    assert!(
+        saved.contains("stored cut-point set \"kalibriert-2026 v1\""),
+        "{saved}"
+    );
+    let again = run(&[
+        "cut-points",
+        "save",
+        "--wave",
+        "Frühjahr 2026",
+        "--name",
+        "kalibriert-2026",
+        "--candidate",
+        "youden",
+    ]);
+    assert!(again.contains("\"kalibriert-2026 v2\""), "{again}");
+    let listed = run(&["cut-points", "list", "--wave", "Frühjahr 2026"]);
+    assert!(listed.contains("* default"), "{listed}");
+    assert!(listed.contains("  kalibriert-2026 v1"), "{listed}");
+
+    // An unknown set is refused and changes nothing.
+    let unknown = server(
+        &db,
+        &[
+            "cut-points",
+            "use",
+            "--wave",
+            "Frühjahr 2026",
+            "--set",
+            "nope v9",
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no cut-point set \"nope v9\""));
+    assert!(run(&["cut-points", "list", "--wave", "Frühjahr 2026"]).contains("* default"));
+
+    let profile = |wave: &str| {
+        let text = run(&["export-profile", "--wave", wave, "--by", "district"]);
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        (header, rows)
+    };
+    let (header, before) = profile("Frühjahr 2026");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(before[0][column("cut_point_set")].ends_with("/default"));
+
+    let used = run(&[
+        "cut-points",
+        "use",
+        "--wave",
+        "Frühjahr 2026",
+        "--set",
+        "kalibriert-2026 v2",
+    ]);
+    assert!(
+        used.contains("uses the cut points \"kalibriert-2026 v2\""),
+        "{used}"
+    );
+    assert!(
+        run(&["cut-points", "list", "--wave", "Frühjahr 2026"]).contains("* kalibriert-2026 v2")
+    );
+    let (_, after) = profile("Frühjahr 2026");
+    assert!(
+        after
+            .iter()
+            .all(|r| &r[column("cut_point_set")] == "kalibriert-2026 v2")
+    );
+    // On the demo's 2026 wave the Youden-optimal family-conflict cut points
+    // of grades 8 and 10 lie below the instrument's (1.667 and 2.25 against
+    // 2.5, `server calibrate`): more pupils at risk.
+    let city = |rows: &[csv::StringRecord], factor: &str| -> f64 {
+        rows.iter()
+            .find(|r| &r[column("district_code")] == "ALL" && &r[column("factor")] == factor)
+            .unwrap()[column("percent")]
+        .parse()
+        .unwrap()
+    };
+    let calibrated = city(&after, "fam_conflict");
+    assert!(
+        calibrated > city(&before, "fam_conflict") + 5.0,
+        "{calibrated}"
+    );
+
+    // The published trend names the sets and warns about the change.
+    let trend = run(&["export-trend", "--municipality", "Ruhrstadt (Demo)"]);
+    assert!(
+        trend.contains("cut points differ (ctc-demo-2026.1/default → kalibriert-2026 v2)"),
+        "no warning in the trend"
+    );
+
+    run(&[
+        "cut-points",
+        "use",
+        "--wave",
+        "Frühjahr 2026",
+        "--set",
+        "default",
+    ]);
+    let (_, reverted) = profile("Frühjahr 2026");
+    assert_eq!(
+        city(&reverted, "fam_conflict"),
+        city(&before, "fam_conflict")
+    );
+}

@@ -19,7 +19,7 @@ use crate::domain::analysis::profile::{FactorComparison, FactorKind, ProfileOpti
 use crate::domain::analysis::regional::{FactorColumn, compare_with_other_cities};
 use crate::domain::analysis::report::{FactorInfo, Figures};
 use crate::domain::analysis::report::{
-    NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
+    NormTable, ProfileTable, ReportOptions, build_profile_table,
 };
 use crate::domain::analysis::scoring::{PupilScores, ScoringPlan};
 use crate::domain::analysis::stats::{ClusteredProportion, Proportion};
@@ -64,6 +64,10 @@ pub enum AnalysisError {
     /// A stored result could not be decoded, or a computing task failed.
     #[error("stored result unusable: {0}")]
     Decode(String),
+    /// The wave's stored cut-point set does not fit its instrument (sets
+    /// are checked when stored, so this means a hand-edited database).
+    #[error("the wave's cut-point set cannot be applied: {0}")]
+    CutPoints(String),
 }
 
 impl From<AnalysisError> for crate::error::AppError {
@@ -98,7 +102,7 @@ pub async fn wave_cube(
     breakdown: &[Dimension],
     include_flagged: bool,
 ) -> Result<WaveCube, AnalysisError> {
-    let instrument = instruments::load(db, wave.instrument_id).await?;
+    let (instrument, _) = publication::scoring_instrument(db, wave).await?;
     let stored = responses::read_wave(db, wave.wave_id).await?;
     let cube = aggregate(
         &instrument,
@@ -125,11 +129,12 @@ pub async fn wave_profile(
             closes_on: wave.closes_on.clone(),
         });
     }
+    let (_, cut_point_set) = publication::scoring_instrument(db, wave).await?;
     let WaveCube { instrument, cube } = wave_cube(db, wave, breakdown, include_flagged).await?;
     Ok(build_profile_table(
         &instrument,
         &cube,
-        &default_cut_point_set(&instrument),
+        &cut_point_set,
         options,
     )?)
 }

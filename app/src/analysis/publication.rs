@@ -11,15 +11,17 @@
 use super::AnalysisError;
 use crate::domain::analysis::aggregate::Cube;
 use crate::domain::analysis::published::{
-    ENGINE_VERSION, PublishedWave, QualityReport, ResultKey, publish,
+    ENGINE_VERSION, PublishedWave, QualityReport, ResultKey, publish_with_cut_points,
 };
 use crate::domain::analysis::report::{
-    NormTable, ProfileTable, ReportOptions, build_profile_table,
+    NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
 use crate::domain::analysis::suppression::MinGroupSize;
 use crate::domain::survey::instrument::Instrument;
 use crate::storage::waves::{WaveId, WaveRow};
-use crate::storage::{Db, analysis::results, survey::instruments, survey::responses, waves};
+use crate::storage::{
+    Db, analysis::cut_points, analysis::results, survey::instruments, survey::responses, waves,
+};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -243,7 +245,7 @@ pub async fn rebuild(
     // fingerprint is older than the data and the next refresh rebuilds.
     let fingerprint = results::fingerprint(db, wave.wave_id).await?;
     let total = u64::try_from(fingerprint.responses).unwrap_or(0);
-    let instrument = instruments::load(db, wave.instrument_id).await?;
+    let (instrument, cut_point_set) = scoring_instrument(db, wave).await?;
     let stored = responses::read_wave_with_progress(db, wave.wave_id, &mut |read| {
         progress(RebuildProgress::Reading { read, total })
     })
@@ -251,8 +253,13 @@ pub async fn rebuild(
     progress(RebuildProgress::Computing);
     let count = stored.len() as u64;
     let (key, payload) = tokio::task::spawn_blocking(move || {
-        publish(&instrument, &stored, MinGroupSize::default())
-            .map(|published| (published.key.as_text(), published.encode()))
+        publish_with_cut_points(
+            &instrument,
+            &cut_point_set,
+            &stored,
+            MinGroupSize::default(),
+        )
+        .map(|published| (published.key.as_text(), published.encode()))
     })
     .await
     .map_err(|e| AnalysisError::Decode(e.to_string()))??;
@@ -270,6 +277,30 @@ pub async fn rebuild(
     })
 }
 
+/// The instrument a wave's results are scored with and the id of its cut
+/// points: the wave's instrument version with the cut-point set chosen for
+/// the wave applied (`storage::analysis::cut_points`), or the instrument's
+/// own cut points.
+pub async fn scoring_instrument(
+    db: &Db,
+    wave: &WaveRow,
+) -> Result<(Arc<Instrument>, String), AnalysisError> {
+    let instrument = instruments::load(db, wave.instrument_id).await?;
+    match cut_points::of_wave(db, wave.wave_id).await? {
+        None => {
+            let id = default_cut_point_set(&instrument);
+            Ok((instrument, id))
+        }
+        Some(stored) => {
+            let applied = stored
+                .set
+                .apply_to(&instrument)
+                .map_err(|e| AnalysisError::CutPoints(e.to_string()))?;
+            Ok((Arc::new(applied), stored.set.id))
+        }
+    }
+}
+
 /// Whether a closed wave's stored result is missing or out of date: built
 /// from other responses, or with another engine, instrument, cut-point set
 /// or minimum group size than today's code would use.
@@ -277,8 +308,9 @@ pub async fn needs_rebuild(db: &Db, wave: &WaveRow) -> Result<bool, AnalysisErro
     let Some(header) = results::header_of(db, wave.wave_id).await? else {
         return Ok(true);
     };
-    let instrument = instruments::load(db, wave.instrument_id).await?;
-    let key = ResultKey::current(&instrument, MinGroupSize::default()).as_text();
+    let (instrument, cut_point_set) = scoring_instrument(db, wave).await?;
+    let key =
+        ResultKey::with_cut_points(&instrument, &cut_point_set, MinGroupSize::default()).as_text();
     Ok(header.result_key != key
         || header.fingerprint != results::fingerprint(db, wave.wave_id).await?)
 }

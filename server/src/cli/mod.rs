@@ -3,6 +3,7 @@
 //! share.
 
 pub mod accounts;
+pub mod cut_points;
 pub mod demo;
 pub mod exports;
 pub mod indicators;
@@ -173,6 +174,11 @@ pub enum Command {
         #[arg(long)]
         outcome: Option<String>,
     },
+    /// Cut-point sets: calibrated cut points stored as a named, versioned
+    /// set of an instrument (`cut-points save`), listed (`list`), and chosen
+    /// for a wave's results (`use`).
+    #[command(subcommand)]
+    CutPoints(crate::cli::cut_points::CutPointsCommand),
     /// Import a program catalog (e.g. from the Grüne Liste Prävention or
     /// Blueprints) from CSV: key, name, provider, description, factors
     /// (';'-separated scale ids), grade_min, grade_max, settings (family;

@@ -692,7 +692,7 @@ async fn municipality(db: &Db, name: &str) -> anyhow::Result<MunicipalityRow> {
         })
 }
 
-async fn wave(db: &Db, id_or_name: &str) -> anyhow::Result<WaveRow> {
+pub(crate) async fn wave(db: &Db, id_or_name: &str) -> anyhow::Result<WaveRow> {
     let id_or_name = required("--wave", id_or_name)?;
     waves::find(db, id_or_name).await?.ok_or_else(|| {
         anyhow!("no wave with id or name \"{id_or_name}\"; create it with `server wave create`")

@@ -89,10 +89,16 @@ impl ResultKey {
     /// The key of a result computed today for `instrument` with its own cut
     /// points and the minimum group size `k`.
     pub fn current(instrument: &Instrument, k: MinGroupSize) -> Self {
+        Self::with_cut_points(instrument, &default_cut_point_set(instrument), k)
+    }
+
+    /// The key of a result computed today for `instrument` scored with the
+    /// cut-point set `cut_point_set` (its id, e.g. `"kalibriert v2"`).
+    pub fn with_cut_points(instrument: &Instrument, cut_point_set: &str, k: MinGroupSize) -> Self {
         Self {
             engine: ENGINE_VERSION,
             instrument: format!("{} {}", instrument.id, instrument.version),
-            cut_points: default_cut_point_set(instrument),
+            cut_points: cut_point_set.to_string(),
             validity_rules: format!("{} {}", instrument.id, instrument.version),
             min_group_size: k.get(),
         }
@@ -141,6 +147,18 @@ pub fn publish<R: PublicationInput>(
     responses: &[R],
     k: MinGroupSize,
 ) -> Result<PublishedWave, SuppressionError> {
+    publish_with_cut_points(instrument, &default_cut_point_set(instrument), responses, k)
+}
+
+/// [`publish`] with a cut-point set of its own: `instrument` carries the
+/// set's values already (`CutPointSet::apply_to`), `cut_point_set` is the
+/// set's id, which the key, the profile and every CSV then name.
+pub fn publish_with_cut_points<R: PublicationInput>(
+    instrument: &Instrument,
+    cut_point_set: &str,
+    responses: &[R],
+    k: MinGroupSize,
+) -> Result<PublishedWave, SuppressionError> {
     let plan = ScoringPlan::new(instrument);
     let respondents = || responses.iter().map(PublicationInput::respondent);
     let cube = aggregate_with_plan(
@@ -149,7 +167,7 @@ pub fn publish<R: PublicationInput>(
         &PAGE_BREAKDOWN,
         AggregateOptions::default(),
     );
-    let key = ResultKey::current(instrument, k);
+    let key = ResultKey::with_cut_points(instrument, cut_point_set, k);
     let options = ReportOptions {
         min_group_size: k,
         ..ReportOptions::default()

@@ -147,3 +147,51 @@ fn a_corrupt_stored_result_is_an_error_not_a_panic() {
     assert!(PublishedWave::decode(&[0xff, 0x01, 0x02]).is_err());
     assert!(PublishedWave::decode(&[]).is_err());
 }
+
+#[test]
+fn a_chosen_cut_point_set_scores_the_wave_and_is_named_everywhere() {
+    use crate::domain::analysis::calibration::CutPointSet;
+    use std::collections::BTreeMap;
+    let instrument = demo_instrument();
+    let responses = pupils(&instrument, 7, 600, 2);
+    let k = MinGroupSize::default();
+    let own = publish(&instrument, &responses, k).expect("additive cube");
+    let scale = instrument
+        .scales
+        .iter()
+        .position(|s| s.id == "fam_conflict")
+        .expect("demo scale");
+    let (min, max) = instrument
+        .scale_score_range(&instrument.scales[scale])
+        .expect("range");
+    // The lowest possible cut point flags (nearly) everyone with a score.
+    let set = CutPointSet {
+        id: "kalibriert v1".to_string(),
+        derived_from: "test".to_string(),
+        cut_points: BTreeMap::from([(
+            "fam_conflict".to_string(),
+            BTreeMap::from([(6, min), (8, min)]),
+        )]),
+    };
+    assert!(min < max);
+    let applied = set.apply_to(&instrument).expect("fits the instrument");
+    let chosen = publish_with_cut_points(&applied, &set.id, &responses, k).expect("additive");
+    assert!(chosen.key.as_text().contains("cut_points=kalibriert v1;"));
+    assert_eq!(chosen.profile.versions.cut_points, "kalibriert v1");
+    let flagged = |published: &PublishedWave| published.cube.total().scales[scale].flagged;
+    let scored = chosen.cube.total().scales[scale].n;
+    assert!(flagged(&chosen) > flagged(&own), "a lower cut flags more");
+    assert!(
+        flagged(&chosen) * 10 >= scored * 9,
+        "{} of {scored}",
+        flagged(&chosen)
+    );
+    // Other scales keep the instrument's cut points.
+    let other = (0..instrument.scales.len())
+        .find(|&i| i != scale && instrument.scales[i].cut_point.is_some())
+        .expect("another scale");
+    assert_eq!(
+        chosen.cube.total().scales[other].flagged,
+        own.cube.total().scales[other].flagged
+    );
+}

@@ -330,11 +330,42 @@ pub struct ClusteringLine {
     pub design_effect: f64,
 }
 
+/// A stored cut-point set a coordinator can choose for the wave.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CutPointLine {
+    /// Row id (the form's value).
+    pub id: i64,
+    /// `"name vN"`.
+    pub label: String,
+    /// Provenance in words.
+    pub derived_from: String,
+    /// Day stored.
+    pub created_on: String,
+}
+
+/// Which cut points the wave's results use, and the choice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CutPointChoice {
+    /// The stored sets of the wave's instrument.
+    pub sets: Vec<CutPointLine>,
+    /// The chosen set; `None` = the instrument's own cut points.
+    pub chosen: Option<i64>,
+    /// The cut points the published result was computed with (differs from
+    /// the choice while the result is rebuilt).
+    pub in_result: String,
+    /// Whether the user may change the choice.
+    pub may_choose: bool,
+    /// The session's CSRF token for the form.
+    pub csrf_token: String,
+}
+
 /// The quality panel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QualityView {
     /// Page language.
     pub language: String,
+    /// Wave id.
+    pub wave_id: i64,
     /// Municipality.
     pub municipality: String,
     /// Wave name.
@@ -349,6 +380,8 @@ pub struct QualityView {
     pub alpha: Vec<AlphaLine>,
     /// Per profile factor.
     pub clustering: Vec<ClusteringLine>,
+    /// The cut points in use.
+    pub cut_points: CutPointChoice,
     /// Items most often skipped: (code, percent).
     pub most_skipped: Vec<(String, f64)>,
     /// Participation totals of the wave.
@@ -362,10 +395,32 @@ pub struct QualityView {
 pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityView, AppError> {
     use crate::domain::access::Action;
     let db = crate::storage::db()?;
-    let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewQuality).await?;
+    let (scoped, principal) = super::common::scoped_wave(&db, wave, Action::ViewQuality).await?;
     let instrument =
         crate::storage::survey::instruments::load(&db, scoped.wave.instrument_id).await?;
-    let report = crate::analysis::wave_quality(&db, &scoped.wave).await?;
+    let published = crate::analysis::publication::published(&db, &scoped.wave).await?;
+    let report = published.quality.clone();
+    let cut_points = CutPointChoice {
+        sets: crate::storage::analysis::cut_points::of_instrument(&db, scoped.wave.instrument_id)
+            .await?
+            .into_iter()
+            .map(|stored| CutPointLine {
+                id: stored.cut_point_set_id,
+                label: stored.set.id,
+                derived_from: stored.set.derived_from,
+                created_on: stored.created_on,
+            })
+            .collect(),
+        chosen: crate::storage::analysis::cut_points::of_wave(&db, scoped.wave.wave_id)
+            .await?
+            .map(|stored| stored.cut_point_set_id),
+        in_result: published.key.cut_points.clone(),
+        may_choose: principal.may(Action::ManageSurvey, &scoped.municipality.scope()),
+        csrf_token: crate::auth::current()
+            .await?
+            .map(|s| s.csrf_token)
+            .unwrap_or_default(),
+    };
     let by_rule = instrument
         .validity_rules
         .iter()
@@ -435,6 +490,7 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
         .into_iter()
         .find(|l| l.school.is_none());
     Ok(QualityView {
+        wave_id: wave,
         language,
         municipality: scoped.municipality.name.clone(),
         wave: scoped.wave.name.clone(),
@@ -443,6 +499,7 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
         by_rule,
         alpha,
         clustering,
+        cut_points,
         most_skipped,
         participation,
         csv_url: format!("/api/csv/quality?wave={wave}"),
@@ -578,6 +635,7 @@ fn QualityBody(view: QualityView) -> impl IntoView {
                 "Intra-class correlation: estimated over all classes of the wave, within district × grade (one-way analysis of variance); \"–\": not estimable, then computed as for a simple random sample. Kish design effect: 1 + (mean class size − 1) × intra-class correlation; for each group with its own class sizes.",
             )}</p>
         </section>
+        <CutPointSection choice=view.cut_points.clone() wave=view.wave_id language=language.clone() />
         <section>
             <h2>{l("Am häufigsten übersprungene Fragen", "Most often skipped questions")}</h2>
             <table class="data">
@@ -612,5 +670,57 @@ fn localized_decimal(language: &str, text: String) -> String {
         text
     } else {
         text.replace('.', ",")
+    }
+}
+
+/// Which cut points the wave's results use, and for coordinators the form
+/// to choose a stored set (`POST /qualitaet/schnittpunkte`).
+#[component]
+fn CutPointSection(choice: CutPointChoice, wave: i64, language: String) -> impl IntoView {
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let query = leptos_router::hooks::use_query_map();
+    let notice = query.with_untracked(|q| q.get("schnittpunkte")).map(|code| {
+        let (error, text) = if code == "gewaehlt" {
+            (false, l(
+                "Gespeichert. Die Ergebnisse der Welle werden mit diesen Schnittpunkten neu berechnet; das dauert bei großen Wellen einige Sekunden.",
+                "Saved. The wave's results are being recomputed with these cut points; for large waves this takes a few seconds.",
+            ))
+        } else {
+            (true, l("Diesen Schnittpunkt-Satz gibt es für das Instrument der Welle nicht.", "The wave's instrument has no such cut-point set."))
+        };
+        view! { <p class="notice" class:error=error role="status">{text}</p> }
+    });
+    let chosen = choice.chosen;
+    let form = choice.may_choose.then(|| {
+        let options = choice.sets.iter().map(|set| {
+            let selected = chosen == Some(set.id);
+            view! { <option value=set.id.to_string() selected=selected>{format!("{} ({}, {})", set.label, set.derived_from, set.created_on)}</option> }
+        }).collect_view();
+        view! {
+            <form method="post" action="/qualitaet/schnittpunkte" class="stacked-form cut-point-form no-print">
+                <input type="hidden" name="csrf" value=choice.csrf_token.clone() />
+                <input type="hidden" name="wave" value=wave />
+                <label for="cut-point-set">{l("Schnittpunkte für die Ergebnisse dieser Welle", "Cut points for this wave's results")}</label>
+                <select id="cut-point-set" name="set">
+                    <option value="default" selected=chosen.is_none()>{l("die des Instruments", "the instrument's own")}</option>
+                    {options}
+                </select>
+                <button type="submit">{l("Übernehmen", "Apply")}</button>
+            </form>
+        }
+    });
+    view! {
+        <section id="cut-points">
+            <h2>{l("Schnittpunkte", "Cut points")}</h2>
+            {notice}
+            <p>{de_en(&language,
+                &format!("Die Ergebnisse dieser Welle sind mit dem Schnittpunkt-Satz „{}“ berechnet. Jede Seite, jede Tabelle und jeder Trend nennt ihn; Trends über Wellen mit verschiedenen Sätzen tragen einen Hinweis.", choice.in_result),
+                &format!("This wave's results are computed with the cut-point set \"{}\". Every page, table and trend names it; trends across waves with different sets carry a warning.", choice.in_result))}</p>
+            <p class="meta">{l(
+                "Gespeicherte Sätze entstehen mit „server cut-points save“ aus der Kalibrierung an einer Referenzwelle (docs/statistics.md, „Cut-point calibration“).",
+                "Stored sets come from calibrating on a reference wave with \"server cut-points save\" (docs/statistics.md, \"Cut-point calibration\").",
+            )}</p>
+            {form}
+        </section>
     }
 }

@@ -7,6 +7,7 @@ use state::{AppState, SecureCookies};
 
 pub mod accounts;
 pub mod codesheet;
+pub mod cut_points;
 pub mod downloads;
 pub mod early_warning;
 pub mod forms;
@@ -54,6 +55,10 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route(
             "/prioritaeten",
             post(crate::web::planning::record_priorities),
+        )
+        .route(
+            "/qualitaet/schnittpunkte",
+            post(crate::web::cut_points::choose),
         )
         .route(
             "/fruehwarnung/schwellen",

@@ -27,8 +27,8 @@
 //! answer form their own cell ([`SexKey::NoAnswer`]): otherwise "total minus
 //! female, male and diverse" would reveal that group unprotected.
 
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -701,19 +701,32 @@ impl Cube {
     /// ICC sums: `classes` holds, per class and finest key, the class's
     /// pupils there. One class at a time, so memory stays at one class's
     /// groups.
-    fn add_clusters(&mut self, classes: &BTreeMap<(Option<i64>, GroupKey), ClassTotals>) {
+    fn add_clusters(&mut self, classes: &[((Option<i64>, GroupKey), ClassTotals)]) {
         let mut groups = Vec::new();
-        let mut by_group: BTreeMap<GroupKey, ClassTotals> = BTreeMap::new();
+        // The current class's totals per group: a reused pool (a class has
+        // pupils in a few dozen groups at most), `used` entries valid.
+        let mut by_group: Vec<(GroupKey, ClassTotals)> = Vec::new();
+        let mut used = 0;
         let mut by_stratum: BTreeMap<GroupKey, ClassTotals> = BTreeMap::new();
         let mut strata: BTreeMap<GroupKey, Vec<ClassTotals>> = BTreeMap::new();
         let mut entries = classes.iter().peekable();
         while let Some(((class, key), totals)) = entries.next() {
             containing_groups(&self.breakdown, key, &mut groups);
             for group in &groups {
-                by_group
-                    .entry(*group)
-                    .or_insert_with(|| ClassTotals::empty(totals))
-                    .add(totals);
+                let slot = match by_group[..used].iter().position(|(g, _)| g == group) {
+                    Some(slot) => slot,
+                    None => {
+                        if used == by_group.len() {
+                            by_group.push((*group, ClassTotals::empty(totals)));
+                        } else {
+                            by_group[used].0 = *group;
+                            by_group[used].1.clear();
+                        }
+                        used += 1;
+                        used - 1
+                    }
+                };
+                by_group[slot].1.add(totals);
             }
             if class.is_some() {
                 by_stratum
@@ -727,8 +740,8 @@ impl Cube {
             // The class is complete: its squared sizes go into every group
             // it has pupils in. Pupils without a class are classes of one
             // each, Σ 1² = n.
-            for (group, totals) in std::mem::take(&mut by_group) {
-                if let Some(cell) = self.cells.get_mut(&group) {
+            for (group, totals) in &by_group[..used] {
+                if let Some(cell) = self.cells.get_mut(group) {
                     let square = |n: u64| if class.is_some() { n * n } else { n };
                     for (scale, (n, _)) in cell.scales.iter_mut().zip(&totals.scales) {
                         scale.cluster_size_squares += square(*n);
@@ -738,6 +751,7 @@ impl Cube {
                     }
                 }
             }
+            used = 0;
             for (stratum, totals) in std::mem::take(&mut by_stratum) {
                 strata.entry(stratum).or_default().push(totals);
             }
@@ -827,6 +841,11 @@ impl ClassTotals {
         }
     }
 
+    fn clear(&mut self) {
+        self.scales.fill((0, 0));
+        self.outcomes.fill((0, 0));
+    }
+
     fn add(&mut self, other: &ClassTotals) {
         for (a, b) in self.scales.iter_mut().zip(&other.scales) {
             a.0 += b.0;
@@ -882,7 +901,9 @@ pub fn aggregate_with_plan<'a>(
     let mut cube = Cube::empty(plan, breakdown);
     let (scales, outcomes) = (plan.scale_count(), plan.outcome_count());
     let mut finest: BTreeMap<GroupKey, Cell> = BTreeMap::new();
-    let mut classes: BTreeMap<(Option<i64>, GroupKey), ClassTotals> = BTreeMap::new();
+    // Hashed while reading (one lookup per pupil), sorted once afterwards
+    // so that each class's entries are adjacent and the sums deterministic.
+    let mut classes: HashMap<(Option<i64>, GroupKey), ClassTotals> = HashMap::new();
     let mut scores = PupilScores::default();
     for respondent in respondents {
         cube.responses_read += 1;
@@ -909,14 +930,14 @@ pub fn aggregate_with_plan<'a>(
             .entry(key)
             .or_insert_with(|| Cell::empty(scales, outcomes))
             .add(&scores);
-        match classes.entry((respondent.class, key)) {
-            Entry::Vacant(entry) => {
-                entry.insert(ClassTotals::of_pupil(&scores, scales, outcomes));
-            }
-            Entry::Occupied(mut entry) => entry.get_mut().add_pupil(&scores),
-        }
+        classes
+            .entry((respondent.class, key))
+            .and_modify(|totals| totals.add_pupil(&scores))
+            .or_insert_with(|| ClassTotals::of_pupil(&scores, scales, outcomes));
     }
     cube.roll_up(&finest);
+    let mut classes: Vec<_> = classes.into_iter().collect();
+    classes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     cube.add_clusters(&classes);
     cube
 }

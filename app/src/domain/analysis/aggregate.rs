@@ -937,7 +937,7 @@ pub fn aggregate_with_plan<'a>(
     }
     cube.roll_up(&finest);
     let mut classes: Vec<_> = classes.into_iter().collect();
-    classes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    classes.sort_unstable_by_key(|(key, _)| *key);
     cube.add_clusters(&classes);
     cube
 }
@@ -1321,7 +1321,7 @@ at_least = 1
             district,
             school: Some(district * 10),
             grade,
-            sex: Some(if index % 2 == 0 {
+            sex: Some(if index.is_multiple_of(2) {
                 Sex::Female
             } else {
                 Sex::Male

@@ -13,10 +13,10 @@ use app::storage::survey::access_codes;
 use app::storage::{geography, waves};
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use crate::web::forms::{field, internal, signed_in_with_csrf};
+use crate::web::forms::{field, internal, signed_in_for_wave};
 use crate::web::state::AppState;
 
 /// Most codes one sheet may hold (a class plus generous spares).
@@ -43,29 +43,12 @@ pub async fn generate(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let db = &state.db;
-    let Ok(wave_id) = field(&fields, "wave").parse::<i64>() else {
-        return (StatusCode::BAD_REQUEST, "wave missing").into_response();
-    };
-    let signed_in = match signed_in_with_csrf(db, &headers, &fields).await {
-        Ok(s) => s,
-        Err(response) => return response,
-    };
-    let wave = match waves::find(db, &wave_id.to_string()).await {
-        Ok(Some(w)) => w,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such wave").into_response(),
-        Err(error) => return internal(error),
-    };
-    let municipality = match geography::municipality(db, wave.municipality_id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such municipality").into_response(),
-        Err(error) => return internal(error),
-    };
-    if !signed_in
-        .principal
-        .may(Action::ManageSurvey, &municipality.scope())
-    {
-        return (StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response();
-    }
+    let (_, wave, municipality) =
+        match signed_in_for_wave(db, &headers, &fields, Action::ManageSurvey).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let wave_id = wave.wave_id;
     if wave.is_closed() {
         return back(wave_id, "welle-vorbei");
     }

@@ -5,14 +5,14 @@
 //! its own set, so nothing is shown under a wrong name.
 
 use app::domain::access::Action;
+use app::storage::StorageError;
 use app::storage::analysis::cut_points;
-use app::storage::{StorageError, geography, waves};
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::web::forms::{field, internal, signed_in_with_csrf};
+use crate::web::forms::{field, internal, signed_in_for_wave};
 use crate::web::state::AppState;
 
 /// Stores the choice and returns to the wave's quality page.
@@ -22,29 +22,12 @@ pub async fn choose(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let db = &state.db;
-    let signed_in = match signed_in_with_csrf(db, &headers, &fields).await {
-        Ok(signed_in) => signed_in,
-        Err(response) => return response,
-    };
-    let Ok(wave_id) = field(&fields, "wave").parse::<i64>() else {
-        return (StatusCode::BAD_REQUEST, "wave missing").into_response();
-    };
-    let wave = match waves::find(db, &wave_id.to_string()).await {
-        Ok(Some(wave)) => wave,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such wave").into_response(),
-        Err(error) => return internal(error),
-    };
-    let municipality = match geography::municipality(db, wave.municipality_id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such municipality").into_response(),
-        Err(error) => return internal(error),
-    };
-    if !signed_in
-        .principal
-        .may(Action::ManageSurvey, &municipality.scope())
-    {
-        return (StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response();
-    }
+    let (signed_in, wave, _) =
+        match signed_in_for_wave(db, &headers, &fields, Action::ManageSurvey).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let wave_id = wave.wave_id;
     let back = |query: &str| Redirect::to(&format!("/qualitaet/{wave_id}?{query}")).into_response();
     let chosen = match field(&fields, "set") {
         "default" => None,

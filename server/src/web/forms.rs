@@ -8,7 +8,10 @@
 
 use app::auth;
 use app::auth::{CSRF_FIELD, SignedIn};
-use app::storage::Db;
+use app::domain::access::Action;
+use app::storage::geography::MunicipalityScopeRow;
+use app::storage::waves::WaveRow;
+use app::storage::{Db, geography, waves};
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
@@ -50,6 +53,36 @@ pub(crate) async fn signed_in_with_csrf(
             .into_response());
     }
     Ok(signed_in)
+}
+
+/// The signed-in user of a form post about the wave named in its `wave`
+/// field, with the wave and its municipality, if the CSRF token matches
+/// and the user may do `action` there; else the response to send (400
+/// without a wave id, 404 for an unknown wave, 403 without the right).
+pub(crate) async fn signed_in_for_wave(
+    db: &Db,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+    action: Action,
+) -> Result<(SignedIn, WaveRow, MunicipalityScopeRow), Response> {
+    let signed_in = signed_in_with_csrf(db, headers, fields).await?;
+    let Ok(wave_id) = field(fields, "wave").parse::<i64>() else {
+        return Err((StatusCode::BAD_REQUEST, "wave missing").into_response());
+    };
+    let wave = match waves::find(db, &wave_id.to_string()).await {
+        Ok(Some(wave)) => wave,
+        Ok(None) => return Err((StatusCode::NOT_FOUND, "no such wave").into_response()),
+        Err(error) => return Err(internal(error)),
+    };
+    let municipality = match geography::municipality(db, wave.municipality_id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return Err((StatusCode::NOT_FOUND, "no such municipality").into_response()),
+        Err(error) => return Err(internal(error)),
+    };
+    if !signed_in.principal.may(action, &municipality.scope()) {
+        return Err((StatusCode::FORBIDDEN, "Keine Berechtigung / not allowed").into_response());
+    }
+    Ok((signed_in, wave, municipality))
 }
 
 /// Refuses state-changing requests whose `Origin` names another site

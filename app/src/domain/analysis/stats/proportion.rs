@@ -205,18 +205,11 @@ pub fn newcombe_difference_interval(
     b: Proportion,
     confidence: f64,
 ) -> Option<Interval> {
-    let (pa, pb) = (a.estimate()?, b.estimate()?);
-    let (wa, wb) = (
-        a.wilson_interval(confidence)?,
-        b.wilson_interval(confidence)?,
-    );
-    let d = pa - pb;
-    let lower = d - ((pa - wa.lower).powi(2) + (wb.upper - pb).powi(2)).sqrt();
-    let upper = d + ((wa.upper - pa).powi(2) + (pb - wb.lower).powi(2)).sqrt();
-    Some(Interval {
-        lower: lower.clamp(-1.0, 1.0),
-        upper: upper.clamp(-1.0, 1.0),
-    })
+    super::newcombe_difference_interval_clustered(
+        super::ClusteredProportion::simple(a),
+        super::ClusteredProportion::simple(b),
+        confidence,
+    )
 }
 
 /// Agresti & Caffo (2000, Am Stat 54:280–288) interval for `p_a − p_b`: add

@@ -87,10 +87,12 @@ impl From<AnalysisError> for crate::error::AppError {
 
 /// A wave's responses aggregated, with the instrument they were scored with.
 pub struct WaveCube {
-    /// The instrument version of the wave.
+    /// The instrument version of the wave, with its chosen cut points.
     pub instrument: std::sync::Arc<Instrument>,
     /// The aggregates.
     pub cube: Cube,
+    /// The id of the cut points the flags come from (the wave's set).
+    pub cut_point_set: String,
 }
 
 /// Reads all responses of `wave` and aggregates them by `breakdown`
@@ -102,7 +104,7 @@ pub async fn wave_cube(
     breakdown: &[Dimension],
     include_flagged: bool,
 ) -> Result<WaveCube, AnalysisError> {
-    let (instrument, _) = publication::scoring_instrument(db, wave).await?;
+    let (instrument, cut_point_set) = publication::scoring_instrument(db, wave).await?;
     let stored = responses::read_wave(db, wave.wave_id).await?;
     let cube = aggregate(
         &instrument,
@@ -110,7 +112,11 @@ pub async fn wave_cube(
         breakdown,
         AggregateOptions { include_flagged },
     );
-    Ok(WaveCube { instrument, cube })
+    Ok(WaveCube {
+        instrument,
+        cube,
+        cut_point_set,
+    })
 }
 
 /// The privacy-safe profile table of a closed wave, computed afresh with
@@ -129,8 +135,11 @@ pub async fn wave_profile(
             closes_on: wave.closes_on.clone(),
         });
     }
-    let (_, cut_point_set) = publication::scoring_instrument(db, wave).await?;
-    let WaveCube { instrument, cube } = wave_cube(db, wave, breakdown, include_flagged).await?;
+    let WaveCube {
+        instrument,
+        cube,
+        cut_point_set,
+    } = wave_cube(db, wave, breakdown, include_flagged).await?;
     Ok(build_profile_table(
         &instrument,
         &cube,

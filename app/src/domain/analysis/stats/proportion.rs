@@ -3,7 +3,7 @@
 //! proportions (Newcombe hybrid score, Agresti–Caffo), the pooled two-sample
 //! z-test and Cohen's h.
 
-use super::{Interval, beta_quantile, two_sided_normal_p_value, z_critical};
+use super::{Interval, beta_quantile, z_critical};
 use serde::{Deserialize, Serialize};
 
 /// Largest `n` for which every count is exactly representable as an `f64`.
@@ -262,23 +262,10 @@ pub fn agresti_caffo_difference_interval(
 /// NaN there). `None` if either proportion is invalid (n = 0, count > n).
 #[must_use]
 pub fn two_proportion_z_test(a: Proportion, b: Proportion) -> Option<ZTest> {
-    let (pa, pb) = (a.estimate()?, b.estimate()?);
-    let (na, nb) = (a.n as f64, b.n as f64);
-    let pooled = (a.count as f64 + b.count as f64) / (na + nb);
-    let se = (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
-    let all_zero = a.count == 0 && b.count == 0;
-    let all_one = a.count == a.n && b.count == b.n;
-    if all_zero || all_one || se.is_nan() || se <= 0.0 {
-        return Some(ZTest {
-            z: 0.0,
-            p_value: 1.0,
-        });
-    }
-    let z = (pa - pb) / se;
-    Some(ZTest {
-        z,
-        p_value: two_sided_normal_p_value(z),
-    })
+    super::two_proportion_z_test_clustered(
+        super::ClusteredProportion::simple(a),
+        super::ClusteredProportion::simple(b),
+    )
 }
 
 /// Cohen's (1988) effect size h for two proportions:

@@ -12,6 +12,7 @@ pub mod published;
 pub mod regional;
 pub mod report;
 pub mod scoring;
+pub mod small_area;
 pub mod stats;
 pub mod suppression;
 pub mod trend;

@@ -503,7 +503,7 @@ fn cube_key(key: &GroupKey, breakdown: &[Dimension]) -> CubeKey {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::analysis::aggregate::{AggregateOptions, Respondent, aggregate};
 
@@ -548,7 +548,9 @@ cut_point = 2
             .collect()
     }
 
-    fn table(groups: &[(i64, usize, usize)], breakdown: &[Dimension]) -> ProfileTable {
+    /// A profile table of one risk scale over `(district, pupils, flagged)`
+    /// groups of grade 8, without classes.
+    pub(crate) fn table(groups: &[(i64, usize, usize)], breakdown: &[Dimension]) -> ProfileTable {
         let instrument = Instrument::from_toml_str(INSTRUMENT, "t.toml").expect("valid");
         let data = answers(groups);
         let cube = aggregate(

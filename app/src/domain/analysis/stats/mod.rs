@@ -27,6 +27,7 @@
 //! | streaming mean / SD over parts | [`RunningMoments`] |
 //! | programme vs. comparison change over time | [`difference_in_differences`], [`difference_in_differences_clustered`] |
 //! | pupils sampled in whole classes | [`IccSums`], [`kish_design_effect`], [`ClusteredProportion`], [`newcombe_difference_interval_clustered`], [`two_proportion_z_test_clustered`], [`score_test_against_value_clustered`] |
+//! | districts too small for a precise direct share | [`fay_herriot`] |
 
 mod binomial;
 mod classification;
@@ -37,6 +38,7 @@ mod multiplicity;
 mod proportion;
 mod reliability;
 mod robust;
+mod small_area;
 
 pub use binomial::{binomial_test_greater, binomial_test_less, binomial_test_two_sided};
 pub use classification::{ClassificationMetrics, classification_metrics, roc_auc};
@@ -54,6 +56,7 @@ pub use proportion::{
 };
 pub use reliability::{AlphaEstimate, cronbach_alpha, feldt_interval};
 pub use robust::{CutPointRule, ctc_cut_point, median, median_absolute_deviation};
+pub use small_area::{AreaDirect, AreaPrediction, FayHerriotFit, SmallAreaError, fay_herriot};
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};

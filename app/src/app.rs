@@ -14,6 +14,7 @@ use crate::pages::programs::{
     action_plan::ActionPlanPage, matching::MatchingPage, outcomes::OutcomePage,
 };
 use crate::pages::setup::SetupPage;
+use crate::pages::small_area::SmallAreaPage;
 use crate::pages::survey::{SurveyDone, SurveyQuestions, SurveyStart};
 use crate::pages::trends::TrendPage;
 use crate::pages::{home::HomePage, not_found::NotFound};
@@ -131,6 +132,11 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=(StaticSegment("vergleich"), ParamSegment("wave"))
                         view=ComparisonPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("kleinraum"), ParamSegment("wave"))
+                        view=SmallAreaPage
                         ssr=SsrMode::Async
                     />
                     <Route

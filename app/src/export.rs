@@ -3,6 +3,7 @@
 use crate::domain::analysis::aggregate::{GroupKey, SexKey};
 use crate::domain::analysis::profile::{Concern, FactorKind};
 use crate::domain::analysis::report::ProfileTable;
+use crate::domain::analysis::small_area::{FactorModel, NoModel};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -118,6 +119,99 @@ pub fn write_profile_csv<W: Write>(
                 elevated,
                 suppressed.to_string(),
             ])?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// The header of the small-area CSV, in column order.
+pub const SMALL_AREA_COLUMNS: [&str; 24] = [
+    "wave",
+    "cut_point_set",
+    "min_group_size",
+    "grade",
+    "factor",
+    "factor_label",
+    "factor_kind",
+    "district_code",
+    "district",
+    "n",
+    "direct_percent",
+    "direct_ci_lower",
+    "direct_ci_upper",
+    "design_effect",
+    "model_percent",
+    "model_rmse_points",
+    "model_ci_lower",
+    "model_ci_upper",
+    "own_data_weight",
+    "model",
+    "model_mean_percent",
+    "between_district_sd_points",
+    "districts_in_model",
+    "suppressed",
+];
+
+/// Writes one row per grade level × factor × district: the direct figures
+/// and the Fay–Herriot model estimate beside them. A withheld district keeps
+/// its row with every figure blank; `model` names the method, or why the
+/// factor has none.
+pub fn write_small_area_csv<W: Write>(
+    out: W,
+    wave: &str,
+    table: &ProfileTable,
+    models: &[(Option<u8>, Vec<FactorModel>)],
+    names: &GroupNames,
+    language: &str,
+) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(SMALL_AREA_COLUMNS)?;
+    for (grade, factors) in models {
+        for model in factors {
+            let factor = &table.factors[model.factor];
+            let summary = model.fit.as_ref().ok();
+            let method = match model.fit {
+                Ok(_) => "fay_herriot_reml",
+                Err(NoModel::TooFewDistricts { .. }) => "too_few_districts",
+                Err(NoModel::NoVariation) => "no_variation",
+                Err(NoModel::NotConverged) => "not_converged",
+            };
+            for district in &model.districts {
+                let (code, name) = names
+                    .districts
+                    .get(&district.district)
+                    .cloned()
+                    .unwrap_or_default();
+                let direct = district.direct.as_ref();
+                let estimate = district.model.as_ref();
+                writer.write_record([
+                    wave.to_string(),
+                    table.versions.cut_points.clone(),
+                    table.min_group_size.to_string(),
+                    grade.map_or(String::new(), |g| g.to_string()),
+                    factor.id.clone(),
+                    factor.label.get(language).to_string(),
+                    kind_name(factor.kind).to_string(),
+                    code,
+                    name,
+                    opt(direct.map(|f| f.n)),
+                    num(direct.map(|f| f.percent)),
+                    num(direct.and_then(|f| f.ci_percent).map(|ci| ci.lower)),
+                    num(direct.and_then(|f| f.ci_percent).map(|ci| ci.upper)),
+                    num(direct.map(|f| f.design_effect)),
+                    num(estimate.map(|m| m.percent)),
+                    num(estimate.map(|m| m.rmse_points)),
+                    num(estimate.map(|m| m.interval.lower)),
+                    num(estimate.map(|m| m.interval.upper)),
+                    num(estimate.map(|m| m.own_weight)),
+                    method.to_string(),
+                    num(summary.map(|s| s.mean_percent)),
+                    num(summary.map(|s| s.between_district_sd_points)),
+                    summary.map_or(String::new(), |s| s.districts.to_string()),
+                    if direct.is_some() { "false" } else { "true" }.to_string(),
+                ])?;
+            }
         }
     }
     writer.flush()?;

@@ -406,6 +406,38 @@ pub async fn page_profile(
     published(db, wave).await?.profile_against(norms)
 }
 
+/// A wave's districts with their model estimates at each grade level.
+pub type SmallAreaModels = Vec<(
+    Option<u8>,
+    Vec<crate::domain::analysis::small_area::FactorModel>,
+)>;
+
+/// The Fay–Herriot estimates of a closed wave's districts at each of
+/// `grades` (`None` = all grades), fitted to the published profile (against
+/// the city) and nothing else, so they never draw on a withheld figure.
+pub async fn small_area_models(
+    db: &Db,
+    wave: &WaveRow,
+    grades: &[Option<u8>],
+) -> Result<(Arc<ProfileTable>, SmallAreaModels), AnalysisError> {
+    let table = page_profile(db, wave, None).await?;
+    let districts: Vec<i64> = crate::storage::geography::districts(db, wave.municipality_id)
+        .await?
+        .into_iter()
+        .map(|d| d.district_id)
+        .collect();
+    let models = grades
+        .iter()
+        .map(|&grade| {
+            (
+                grade,
+                crate::domain::analysis::small_area::district_models(&table, &districts, grade),
+            )
+        })
+        .collect();
+    Ok((table, models))
+}
+
 /// What a results page compares with: the city total or a stored norm set.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PageReference {

@@ -283,6 +283,7 @@ fn OverviewBody(overview: Overview, language: String) -> impl IntoView {
                                         {m.results.then(|| view! {
                                             <a href=format!("/profil/{}/gesamt", w.wave_id)>{de_en(&language, "Profil", "Profile")}</a>
                                             <a href=format!("/vergleich/{}", w.wave_id)>{de_en(&language, "Stadtteilvergleich", "District comparison")}</a>
+                                            <a href=format!("/kleinraum/{}", w.wave_id)>{de_en(&language, "Modellschätzungen", "Model estimates")}</a>
                                         })}
                                         {m.quality.then(|| view! {
                                             <a href=format!("/qualitaet/{}", w.wave_id)>{de_en(&language, "Datenqualität", "Data quality")}</a>

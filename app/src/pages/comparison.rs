@@ -43,6 +43,8 @@ pub struct ComparisonView {
     pub report_family: bool,
     /// Whether context indicators were added as columns.
     pub with_context: bool,
+    /// The model estimates of the same grade.
+    pub small_area_url: String,
 }
 
 /// The comparison of every district of a wave (optionally one grade),
@@ -265,6 +267,10 @@ pub async fn load_comparison_view(
         reference: reference_choice,
         report_family,
         with_context: context,
+        small_area_url: format!(
+            "/kleinraum/{wave}{}",
+            grade.map_or_else(String::new, |g| format!("?jahrgang={g}"))
+        ),
     })
 }
 
@@ -413,6 +419,7 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
         <ReferenceSource choice=view.reference.clone() language=language.clone() />
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
+            <a href=view.small_area_url.clone()>{l("Modellschätzungen für kleine Stadtteile", "Model estimates for small districts")}</a>
             <span class="hint">{l("Ein Klick auf einen Stadtteil öffnet sein Profil.", "Click a district to open its profile.")}</span>
         </p>
         <HeatMap data=view.heat_map />

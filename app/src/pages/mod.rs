@@ -14,5 +14,6 @@ pub mod priorities;
 pub mod profile;
 pub mod programs;
 pub mod setup;
+pub mod small_area;
 pub mod survey;
 pub mod trends;

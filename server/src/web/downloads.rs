@@ -561,6 +561,51 @@ async fn norms_csv(
     ))
 }
 
+async fn small_area_csv(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &CsvQuery,
+) -> Result<Response, Refusal> {
+    let db = &state.db;
+    let (wave, _, _) = wave_for(db, headers, query, Action::ViewResults).await?;
+    let grades: Vec<u8> = waves::details(db, wave.wave_id)
+        .await
+        .map_err(internal)?
+        .grades
+        .iter()
+        .map(|g| g.get())
+        .collect();
+    let levels: Vec<Option<u8>> = match query.grade {
+        Some(grade) if grades.contains(&grade) => vec![Some(grade)],
+        Some(grade) => {
+            return Err(bad_request(format!(
+                "grade {grade} was not surveyed in this wave"
+            )));
+        }
+        None => std::iter::once(None)
+            .chain(grades.into_iter().map(Some))
+            .collect(),
+    };
+    let (table, models) = analysis::small_area_models(db, &wave, &levels)
+        .await
+        .map_err(unpublished)?;
+    let names = group_names(db, wave.municipality_id).await?;
+    let mut body = Vec::new();
+    export::write_small_area_csv(
+        &mut body,
+        &wave.name,
+        &table,
+        &models,
+        &names,
+        language(query),
+    )
+    .map_err(internal)?;
+    Ok(csv_response(
+        &format!("kleinraum-welle-{}.csv", wave.wave_id),
+        body,
+    ))
+}
+
 macro_rules! route {
     ($name:ident, $inner:ident) => {
         /// A CSV route; see `docs/api.md`.
@@ -594,3 +639,5 @@ route!(action_plan, action_plan_csv);
 route!(municipalities, municipalities_csv);
 
 route!(norms, norms_csv);
+
+route!(small_area, small_area_csv);

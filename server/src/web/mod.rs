@@ -103,6 +103,10 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         )
         .route("/api/csv/profile", get(crate::web::downloads::profile))
         .route(
+            "/api/csv/small-area",
+            get(crate::web::downloads::small_area),
+        )
+        .route(
             "/api/csv/comparison",
             get(crate::web::downloads::comparison),
         )

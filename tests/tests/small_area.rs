@@ -55,7 +55,7 @@ async fn the_csv_model_is_the_model_of_the_shown_figures() -> Result<()> {
             .with_context(|| format!("{name}: {text:?} is not a number"))
     };
     // Recompute the model from the shown direct figures only: pooled share
-    // and smoothed variances p̄(1 − p̄)·deff/n (docs/statistics.md §1.3).
+    // and smoothed variances p̄(1 − p̄)·deff/n (docs/statistics.md §10).
     let shown: Vec<&&Vec<String>> = selected
         .iter()
         .filter(|r| r[suppressed] == "false")

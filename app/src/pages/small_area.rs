@@ -1,6 +1,6 @@
 //! `/kleinraum/{wave}`: model-based estimates (Fay–Herriot) for the
 //! districts of one factor, beside their direct figures, clearly labelled as
-//! model estimates (docs/statistics.md §1.3).
+//! model estimates (docs/statistics.md §10).
 
 use super::common::{ResultsPage, de_en, language_code, number_text};
 use crate::error::AppError;

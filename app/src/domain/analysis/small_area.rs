@@ -8,7 +8,7 @@
 //! `γ·y + (1 − γ)·β̂` with `γ` and `β̂` computable from shown numbers, so it
 //! could be inverted to the withheld direct share, and a mean fitted with
 //! withheld shares would be one more linear relation the suppression
-//! pattern was never checked against (docs/statistics.md §1.3).
+//! pattern was never checked against (docs/statistics.md §10).
 
 use crate::domain::analysis::aggregate::{GroupKey, SexKey};
 use crate::domain::analysis::report::{Figures, ProfileTable};

@@ -1,6 +1,6 @@
 //! The Fay–Herriot area-level model with an intercept only: every area's
 //! direct estimate shrunk toward the mean of all areas, by how noisy it is
-//! compared with how much areas really differ (docs/statistics.md §1.3).
+//! compared with how much areas really differ (docs/statistics.md §10).
 //!
 //! Model (Fay & Herriot 1979; Rao & Molina 2015, *Small Area Estimation*,
 //! ch. 6): `y_i = β + v_i + e_i`, `v_i ~ N(0, σ²_v)` the area's own

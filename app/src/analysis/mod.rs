@@ -415,27 +415,33 @@ pub type SmallAreaModels = Vec<(
 /// The Fay–Herriot estimates of a closed wave's districts at each of
 /// `grades` (`None` = all grades), fitted to the published profile (against
 /// the city) and nothing else, so they never draw on a withheld figure.
+/// Returns the municipality's districts too (the models list them in that
+/// order), so callers need not read them again for their names.
 pub async fn small_area_models(
     db: &Db,
     wave: &WaveRow,
     grades: &[Option<u8>],
-) -> Result<(Arc<ProfileTable>, SmallAreaModels), AnalysisError> {
+) -> Result<
+    (
+        Arc<ProfileTable>,
+        Vec<crate::storage::geography::DistrictRow>,
+        SmallAreaModels,
+    ),
+    AnalysisError,
+> {
     let table = page_profile(db, wave, None).await?;
-    let districts: Vec<i64> = crate::storage::geography::districts(db, wave.municipality_id)
-        .await?
-        .into_iter()
-        .map(|d| d.district_id)
-        .collect();
+    let districts = crate::storage::geography::districts(db, wave.municipality_id).await?;
+    let ids: Vec<i64> = districts.iter().map(|d| d.district_id).collect();
     let models = grades
         .iter()
         .map(|&grade| {
             (
                 grade,
-                crate::domain::analysis::small_area::district_models(&table, &districts, grade),
+                crate::domain::analysis::small_area::district_models(&table, &ids, grade),
             )
         })
         .collect();
-    Ok((table, models))
+    Ok((table, districts, models))
 }
 
 /// What a results page compares with: the city total or a stored norm set.

@@ -86,13 +86,13 @@ pub async fn load_small_area_view(
 ) -> Result<SmallAreaView, AppError> {
     use crate::domain::access::Action;
     use crate::domain::analysis::small_area::NoModel;
-    use crate::storage::{geography, waves};
+    use crate::storage::waves;
     let db = crate::storage::db()?;
     let (scoped, _) = super::common::scoped_wave(&db, wave, Action::ViewResults).await?;
     let details = waves::details(&db, wave).await?;
     let grades: Vec<u8> = details.grades.iter().map(|g| g.get()).collect();
     super::common::check_grade(&grades, grade)?;
-    let (table, mut models) =
+    let (table, districts, mut models) =
         crate::analysis::small_area_models(&db, &scoped.wave, &[grade]).await?;
     let factor_index = match factor.as_deref().filter(|f| !f.is_empty()) {
         None => 0,
@@ -107,12 +107,10 @@ pub async fn load_small_area_view(
         .map(|(_, mut factors)| factors.swap_remove(factor_index))
         .ok_or(AppError::NotFound)?;
     let info = &table.factors[factor_index];
-    let names: std::collections::BTreeMap<i64, (String, String)> =
-        geography::districts(&db, scoped.municipality.municipality_id)
-            .await?
-            .into_iter()
-            .map(|d| (d.district_id, (d.code, d.name)))
-            .collect();
+    let names: std::collections::BTreeMap<i64, (String, String)> = districts
+        .into_iter()
+        .map(|d| (d.district_id, (d.code, d.name)))
+        .collect();
     let l = |de: &str, en: &str| de_en(&language, de, en);
     let model_text = match model.fit {
         Ok(summary) => l(

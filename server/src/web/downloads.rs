@@ -9,6 +9,7 @@ use app::domain::analysis::aggregate::GroupKey;
 use app::domain::analysis::profile::ProfileOptions;
 use app::domain::analysis::report::ProfileTable;
 use app::export::GroupNames;
+use app::pages::common::check_grade;
 use app::pages::profile::parse_sex;
 use app::storage::{Db, geography, waves};
 use app::{analysis, auth, export, storage};
@@ -575,21 +576,23 @@ async fn small_area_csv(
         .iter()
         .map(|g| g.get())
         .collect();
+    check_grade(&grades, query.grade).map_err(|error| bad_request(error.to_string()))?;
     let levels: Vec<Option<u8>> = match query.grade {
-        Some(grade) if grades.contains(&grade) => vec![Some(grade)],
-        Some(grade) => {
-            return Err(bad_request(format!(
-                "grade {grade} was not surveyed in this wave"
-            )));
-        }
+        Some(grade) => vec![Some(grade)],
         None => std::iter::once(None)
             .chain(grades.into_iter().map(Some))
             .collect(),
     };
-    let (table, models) = analysis::small_area_models(db, &wave, &levels)
+    let (table, districts, models) = analysis::small_area_models(db, &wave, &levels)
         .await
         .map_err(unpublished)?;
-    let names = group_names(db, wave.municipality_id).await?;
+    let names = GroupNames {
+        districts: districts
+            .into_iter()
+            .map(|d| (d.district_id, (d.code, d.name)))
+            .collect(),
+        schools: Default::default(),
+    };
     let mut body = Vec::new();
     export::write_small_area_csv(
         &mut body,

@@ -103,10 +103,10 @@ pub fn district_models(
                         grade,
                         sex: SexKey::All,
                     };
+                    // Shown figures always have n > 0 (`build_profile_table`).
                     table
                         .group(&key)
                         .and_then(|group| group.factors[factor].figures.clone())
-                        .filter(|figures| figures.n > 0)
                 })
                 .collect();
             let shown: Vec<&Figures> = direct.iter().flatten().collect();

@@ -10,6 +10,7 @@
 
 use super::AnalysisError;
 use crate::domain::analysis::aggregate::Cube;
+use crate::domain::analysis::profile::ProfileOptions;
 use crate::domain::analysis::published::{
     ENGINE_VERSION, PublishedWave, QualityReport, ResultKey, publish_with_cut_points,
 };
@@ -17,6 +18,9 @@ use crate::domain::analysis::report::{
     NormTable, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
 };
 use crate::domain::analysis::suppression::MinGroupSize;
+use crate::domain::analysis::weighting::{
+    PopulationCounts, StratumTallies, WeightedProfile, weighted_profile,
+};
 use crate::domain::survey::instrument::Instrument;
 use crate::storage::waves::{WaveId, WaveRow};
 use crate::storage::{
@@ -38,8 +42,12 @@ pub struct Published {
     pub profile: Arc<ProfileTable>,
     /// The quality figures.
     pub quality: Arc<QualityReport>,
+    /// Answers per district × grade × sex × school type (weighting).
+    pub strata: Arc<StratumTallies>,
     /// Profiles against norm sets, built from `cube` on first use.
     norm_profiles: Mutex<HashMap<u64, Arc<ProfileTable>>>,
+    /// Weighted profiles, per norm table and population counts.
+    weighted_profiles: Mutex<HashMap<u64, Arc<WeightedProfile>>>,
 }
 
 impl Published {
@@ -78,6 +86,34 @@ impl Published {
         }
         cached.insert(fingerprint, table.clone());
         Ok(table)
+    }
+
+    /// The profile against `norms` (or the city total) weighted to
+    /// `population`: built once per norm table and population counts.
+    pub fn weighted_against(
+        &self,
+        norms: Option<&NormTable>,
+        population: &PopulationCounts,
+    ) -> Result<Arc<WeightedProfile>, AnalysisError> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        format!("{norms:?}{population:?}").hash(&mut hasher);
+        let fingerprint = hasher.finish();
+        if let Some(found) = lock(&self.weighted_profiles).get(&fingerprint) {
+            return Ok(found.clone());
+        }
+        let table = self.profile_against(norms)?;
+        let weighted = Arc::new(weighted_profile(
+            &table,
+            &self.strata,
+            population,
+            &ProfileOptions::default(),
+        ));
+        let mut cached = lock(&self.weighted_profiles);
+        if cached.len() >= 16 {
+            cached.clear();
+        }
+        cached.insert(fingerprint, weighted.clone());
+        Ok(weighted)
     }
 }
 
@@ -154,6 +190,7 @@ pub async fn published(db: &Db, wave: &WaveRow) -> Result<Arc<Published>, Analys
         cube,
         profile,
         quality,
+        strata,
     } = decoded;
     let entry = Arc::new(Published {
         instrument,
@@ -161,7 +198,9 @@ pub async fn published(db: &Db, wave: &WaveRow) -> Result<Arc<Published>, Analys
         cube: Arc::new(cube),
         profile: Arc::new(profile),
         quality: Arc::new(quality),
+        strata: Arc::new(strata),
         norm_profiles: Mutex::new(HashMap::new()),
+        weighted_profiles: Mutex::new(HashMap::new()),
     });
     let mut cache = lock(&CACHE);
     if cache.len() >= CACHED_WAVES
@@ -246,6 +285,7 @@ pub async fn rebuild(
     let fingerprint = results::fingerprint(db, wave.wave_id).await?;
     let total = u64::try_from(fingerprint.responses).unwrap_or(0);
     let (instrument, cut_point_set) = scoring_instrument(db, wave).await?;
+    let school_types = crate::storage::geography::school_types(db, wave.municipality_id).await?;
     let stored = responses::read_wave_with_progress(db, wave.wave_id, &mut |read| {
         progress(RebuildProgress::Reading { read, total })
     })
@@ -257,6 +297,7 @@ pub async fn rebuild(
             &instrument,
             &cut_point_set,
             &stored,
+            &school_types,
             MinGroupSize::default(),
         )
         .map(|published| (published.key.as_text(), published.encode()))

@@ -119,6 +119,23 @@ pub async fn districts(db: &Db, municipality: MunicipalityId) -> StorageResult<V
     .await?)
 }
 
+/// The type of every school of a municipality that has one (the
+/// post-strata of weighting), by school id.
+pub async fn school_types(
+    db: &Db,
+    municipality: MunicipalityId,
+) -> StorageResult<std::collections::BTreeMap<SchoolId, String>> {
+    let rows: Vec<(SchoolId, String)> = sqlx::query_as(
+        r#"select s.school_id, trim(s.school_type) from school s
+           join district d on d.district_id = s.district_id
+           where d.municipality_id = $1 and trim(coalesce(s.school_type, '')) <> ''"#,
+    )
+    .bind(municipality)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// All schools of a municipality as `(school id, name)`.
 pub async fn schools(
     db: &Db,

@@ -16,3 +16,4 @@ pub mod small_area;
 pub mod stats;
 pub mod suppression;
 pub mod trend;
+pub mod weighting;

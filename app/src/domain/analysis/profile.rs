@@ -646,6 +646,19 @@ pub fn adjust_over_report<'a>(
     comparisons: impl IntoIterator<Item = &'a mut FactorComparison>,
     options: &ProfileOptions,
 ) {
+    adjust_family(comparisons, options, method::BENJAMINI_HOCHBERG_REPORT);
+}
+
+/// Benjamini–Hochberg over exactly the `comparisons` passed (one family)
+/// and the concern rule of [`compare_profile`] applied to the new adjusted
+/// p-values; `adjustment` (a [`method`] name) is recorded in each
+/// comparison's [`Methods`]. For figures re-estimated outside
+/// [`compare_profile`] (e.g. weighted ones) and for [`adjust_over_report`].
+pub fn adjust_family<'a>(
+    comparisons: impl IntoIterator<Item = &'a mut FactorComparison>,
+    options: &ProfileOptions,
+    adjustment: &str,
+) {
     let mut comparisons: Vec<&mut FactorComparison> = comparisons.into_iter().collect();
     let raw: Vec<f64> = comparisons
         .iter()
@@ -664,7 +677,7 @@ pub fn adjust_over_report<'a>(
         comparison.significant = significant;
         comparison.concern = concern;
         comparison.of_concern = concern != Concern::None;
-        comparison.methods.adjustment = method::BENJAMINI_HOCHBERG_REPORT.to_string();
+        comparison.methods.adjustment = adjustment.to_string();
     }
 }
 

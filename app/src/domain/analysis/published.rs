@@ -20,6 +20,7 @@ use crate::domain::analysis::report::{
 use crate::domain::analysis::scoring::ScoringPlan;
 use crate::domain::analysis::stats::{AlphaEstimate, IccEstimate, Proportion, cronbach_alpha};
 use crate::domain::analysis::suppression::{MinGroupSize, SuppressionError};
+use crate::domain::analysis::weighting::{StratumTallies, tally_strata};
 use crate::domain::survey::instrument::Instrument;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -27,7 +28,7 @@ use std::collections::BTreeMap;
 /// Version of the analysis code. Raise it whenever a change alters what a
 /// stored result contains or means; every stored result with an older
 /// version is then rebuilt when the server starts.
-pub const ENGINE_VERSION: u32 = 2;
+pub const ENGINE_VERSION: u32 = 3;
 
 /// The breakdown every results page uses. One breakdown for all pages means
 /// one suppression pattern: a cell hidden on the profile is hidden in the
@@ -127,6 +128,9 @@ pub struct PublishedWave {
     pub profile: ProfileTable,
     /// The quality figures.
     pub quality: QualityReport,
+    /// Answers per district × grade × sex × school type: the input of
+    /// post-stratification weights (`weighting`), never shown itself.
+    pub strata: StratumTallies,
 }
 
 /// One stored questionnaire as publication reads it: the aggregation's view
@@ -147,16 +151,25 @@ pub fn publish<R: PublicationInput>(
     responses: &[R],
     k: MinGroupSize,
 ) -> Result<PublishedWave, SuppressionError> {
-    publish_with_cut_points(instrument, &default_cut_point_set(instrument), responses, k)
+    publish_with_cut_points(
+        instrument,
+        &default_cut_point_set(instrument),
+        responses,
+        &BTreeMap::new(),
+        k,
+    )
 }
 
 /// [`publish`] with a cut-point set of its own: `instrument` carries the
 /// set's values already (`CutPointSet::apply_to`), `cut_point_set` is the
 /// set's id, which the key, the profile and every CSV then name.
+/// `school_types` maps school ids to their type, the post-strata of
+/// weighting ([`publish`] knows none).
 pub fn publish_with_cut_points<R: PublicationInput>(
     instrument: &Instrument,
     cut_point_set: &str,
     responses: &[R],
+    school_types: &BTreeMap<i64, String>,
     k: MinGroupSize,
 ) -> Result<PublishedWave, SuppressionError> {
     let plan = ScoringPlan::new(instrument);
@@ -174,11 +187,13 @@ pub fn publish_with_cut_points<R: PublicationInput>(
     };
     let profile = build_profile_table(instrument, &cube, &key.cut_points, &options)?;
     let quality = quality_report(instrument, &plan, &cube, responses);
+    let strata = tally_strata(instrument, &plan, respondents(), school_types);
     Ok(PublishedWave {
         key,
         cube,
         profile,
         quality,
+        strata,
     })
 }
 

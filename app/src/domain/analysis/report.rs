@@ -507,7 +507,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::domain::analysis::aggregate::{AggregateOptions, Respondent, aggregate};
 
-    const INSTRUMENT: &str = r#"
+    pub(crate) const INSTRUMENT: &str = r#"
 [instrument]
 id = "t"
 version = "1"

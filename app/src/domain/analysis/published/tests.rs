@@ -175,7 +175,8 @@ fn a_chosen_cut_point_set_scores_the_wave_and_is_named_everywhere() {
     };
     assert!(min < max);
     let applied = set.apply_to(&instrument).expect("fits the instrument");
-    let chosen = publish_with_cut_points(&applied, &set.id, &responses, k).expect("additive");
+    let chosen = publish_with_cut_points(&applied, &set.id, &responses, &BTreeMap::new(), k)
+        .expect("additive");
     assert!(chosen.key.as_text().contains("cut_points=kalibriert v1;"));
     assert_eq!(chosen.profile.versions.cut_points, "kalibriert v1");
     let flagged = |published: &PublishedWave| published.cube.total().scales[scale].flagged;

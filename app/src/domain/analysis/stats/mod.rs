@@ -35,6 +35,7 @@ mod design;
 mod did;
 mod moments;
 mod multiplicity;
+mod post_stratification;
 mod proportion;
 mod reliability;
 mod robust;
@@ -50,9 +51,10 @@ pub use design::{
 pub use did::{DidEstimate, difference_in_differences, difference_in_differences_clustered};
 pub use moments::RunningMoments;
 pub use multiplicity::benjamini_hochberg;
+pub use post_stratification::{PostStratified, Stratum, WeightedShare, post_stratified};
 pub use proportion::{
     Proportion, ZTest, agresti_caffo_difference_interval, cohens_h, newcombe_difference_interval,
-    two_proportion_z_test,
+    two_proportion_z_test, wilson_interval_for_share,
 };
 pub use reliability::{AlphaEstimate, cronbach_alpha, feldt_interval};
 pub use robust::{CutPointRule, ctc_cut_point, median, median_absolute_deviation};

@@ -165,7 +165,21 @@ impl Proportion {
 
 /// Wilson bounds for estimate `p` and (possibly effective, non-integer)
 /// sample size `n > 0`; exact 0 / 1 at the boundaries.
-fn wilson_bounds(p: f64, n: f64, z: f64, none: bool, all: bool) -> Interval {
+/// The Wilson interval of a share that is not a count ratio (a weighted
+/// share) on its effective sample size `n_eff`: the formula of
+/// [`Proportion::wilson_interval`] with `p` and `n_eff` real. `None` if `p`
+/// lies outside [0, 1], `n_eff` is not finite and > 0 or the level is
+/// invalid. At `p = 0` (or 1) the lower (upper) bound is exactly 0 (1).
+#[must_use]
+pub fn wilson_interval_for_share(p: f64, n_eff: f64, confidence: f64) -> Option<Interval> {
+    if !((0.0..=1.0).contains(&p) && n_eff.is_finite() && n_eff > 0.0) {
+        return None;
+    }
+    let z = z_critical(confidence).ok()?;
+    Some(wilson_bounds(p, n_eff, z, p == 0.0, p == 1.0))
+}
+
+pub(super) fn wilson_bounds(p: f64, n: f64, z: f64, none: bool, all: bool) -> Interval {
     let z2 = z * z;
     let denom = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denom;

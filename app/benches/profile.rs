@@ -596,6 +596,7 @@ fn bench_storage(c: &mut Criterion) {
                 min_group_size: table.min_group_size,
                 responses_read: table.responses_read,
                 excluded_flagged: table.excluded_flagged,
+                weighting: table.weighting.clone(),
             };
             let mut out = Vec::new();
             write_profile_csv(&mut out, WAVE_NAME, &one, &names, "de").expect("writes");

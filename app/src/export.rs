@@ -17,7 +17,7 @@ pub struct GroupNames {
 }
 
 /// The header of the profile CSV, in column order.
-pub const PROFILE_COLUMNS: [&str; 35] = [
+pub const PROFILE_COLUMNS: [&str; 36] = [
     "wave",
     "instrument",
     "cut_point_set",
@@ -53,6 +53,7 @@ pub const PROFILE_COLUMNS: [&str; 35] = [
     "p_adjustment",
     "elevated",
     "suppressed",
+    "weighting",
 ];
 
 /// Writes one row per group × factor. Suppressed cells keep their row (so
@@ -118,6 +119,10 @@ pub fn write_profile_csv<W: Write>(
                 comparison.map_or(String::new(), |c| c.methods.adjustment.clone()),
                 elevated,
                 suppressed.to_string(),
+                table
+                    .weighting
+                    .clone()
+                    .unwrap_or_else(|| "none".to_string()),
             ])?;
         }
     }

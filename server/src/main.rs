@@ -119,6 +119,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CutPoints(cli::cut_points::CutPointsCommand::Use { wave, set }) => {
             cli::cut_points::use_set(&db, &wave, &set).await
         }
+        Command::Population(cli::population::PopulationCommand::Import { wave, file }) => {
+            cli::population::import(&db, &wave, &file).await
+        }
+        Command::Population(cli::population::PopulationCommand::Export { wave, output }) => {
+            cli::population::export(&db, &wave, output.as_ref()).await
+        }
     }
 }
 

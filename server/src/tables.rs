@@ -189,3 +189,35 @@ pub async fn import_indicator_values(
     })?;
     Ok(indicators::store_values(db, municipality, &values).await?)
 }
+
+/// Checks a wave's population-counts CSV (school type × grade) against the
+/// municipality's school types and the wave's grades and stores it in one
+/// transaction, replacing the wave's counts. Returns the number of strata.
+pub async fn import_population(
+    db: &Db,
+    wave: &app::storage::waves::WaveRow,
+    csv: &str,
+    source: &str,
+    imported_by: Option<i64>,
+) -> anyhow::Result<usize> {
+    use app::domain::analysis::weighting::parse_population;
+    use app::storage::{analysis::population, geography, waves};
+    let (header, rows) = split_csv(csv)?;
+    let mut types: Vec<String> = geography::school_types(db, wave.municipality_id)
+        .await?
+        .into_values()
+        .collect();
+    types.sort();
+    types.dedup();
+    let grades: Vec<u8> = waves::details(db, wave.wave_id)
+        .await?
+        .grades
+        .iter()
+        .map(|grade| grade.get())
+        .collect();
+    let counts = parse_population(&header, &rows, &types, &grades).map_err(|errors| {
+        anyhow::anyhow!("the population counts were not imported, nothing changed:\n{errors}")
+    })?;
+    population::replace(db, wave.wave_id, &counts, source, imported_by).await?;
+    Ok(counts.pupils.len())
+}

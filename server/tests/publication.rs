@@ -6,8 +6,9 @@
 mod common;
 use app::analysis::publication;
 use app::domain::analysis::aggregate::{Dimension, GroupKey};
-use app::domain::analysis::published::{ENGINE_VERSION, PublishedWave, publish};
+use app::domain::analysis::published::{ENGINE_VERSION, PublishedWave, publish_with_cut_points};
 use app::domain::analysis::report::ProfileTable;
+use app::domain::analysis::report::default_cut_point_set;
 use app::domain::analysis::suppression::MinGroupSize;
 use app::storage::{self, Db, survey::responses, waves};
 use common::{database, server};
@@ -128,9 +129,13 @@ async fn an_open_wave_publishes_nothing_and_closing_it_publishes_the_fresh_resul
     let instrument = storage::survey::instruments::load(&db, wave.instrument_id)
         .await
         .unwrap();
-    let fresh = publish(
+    let fresh = publish_with_cut_points(
         &instrument,
+        &default_cut_point_set(&instrument),
         &responses::read_wave(&db, 3).await.unwrap(),
+        &storage::geography::school_types(&db, wave.municipality_id)
+            .await
+            .unwrap(),
         MinGroupSize::default(),
     )
     .unwrap();

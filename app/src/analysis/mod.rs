@@ -406,6 +406,33 @@ pub async fn page_profile(
     published(db, wave).await?.profile_against(norms)
 }
 
+/// The page profile (against `norms` or the city total) weighted to the
+/// wave's population counts per school type × grade, with what the weights
+/// cover and where the counts came from; `None` if no counts were imported
+/// for the wave.
+pub async fn weighted_page_profile(
+    db: &Db,
+    wave: &WaveRow,
+    norms: Option<&NormTable>,
+) -> Result<
+    Option<(
+        Arc<crate::domain::analysis::weighting::WeightedProfile>,
+        crate::storage::analysis::population::PopulationImport,
+    )>,
+    AnalysisError,
+> {
+    use crate::storage::analysis::population;
+    let published = published(db, wave).await?;
+    let counts = population::of_wave(db, wave.wave_id).await?;
+    let Some(import) = population::import_of(db, wave.wave_id).await? else {
+        return Ok(None);
+    };
+    if counts.pupils.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((published.weighted_against(norms, &counts)?, import)))
+}
+
 /// A wave's districts with their model estimates at each grade level.
 pub type SmallAreaModels = Vec<(
     Option<u8>,

@@ -45,6 +45,17 @@ pub struct ComparisonView {
     pub with_context: bool,
     /// The model estimates of the same grade.
     pub small_area_url: String,
+    /// Weighted or as answered.
+    pub weighting: super::profile::WeightingChoice,
+}
+
+/// What the comparison shows beside the survey figures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonDisplay {
+    /// Context indicators as extra columns (`?kontext=1`).
+    pub context: bool,
+    /// Weighted figures (`?gewichtet=1`).
+    pub weighted: Option<String>,
 }
 
 /// The comparison of every district of a wave (optionally one grade),
@@ -56,9 +67,10 @@ pub async fn load_comparison_view(
     sort: Option<String>,
     reference: Option<String>,
     adjustment: Option<String>,
-    context: bool,
+    display: ComparisonDisplay,
     language: String,
 ) -> Result<ComparisonView, AppError> {
+    let ComparisonDisplay { context, weighted } = display;
     use crate::components::charts::{HeatCell, HeatColumn, HeatRow};
     use crate::domain::access::Action;
     use crate::domain::analysis::aggregate::{GroupKey, SexKey};
@@ -87,7 +99,14 @@ pub async fn load_comparison_view(
             )));
         }
     };
-    let published = crate::analysis::page_profile(&db, &scoped.wave, reference.norms()).await?;
+    let (published, weighting) = super::profile::page_table(
+        &db,
+        &scoped.wave,
+        reference.norms(),
+        super::profile::parse_weighted(weighted.as_deref())?,
+        &language,
+    )
+    .await?;
     // One family over the page: exactly the rows shown (districts, and the
     // city against a norm) at this grade.
     let table = if report_family {
@@ -250,6 +269,9 @@ pub async fn load_comparison_view(
     if report_family {
         csv_url.push_str("&adjustment=report");
     }
+    if weighting.weighted {
+        csv_url.push_str("&weighted=1");
+    }
     Ok(ComparisonView {
         language,
         municipality: scoped.municipality.name.clone(),
@@ -267,6 +289,7 @@ pub async fn load_comparison_view(
         reference: reference_choice,
         report_family,
         with_context: context,
+        weighting,
         small_area_url: format!(
             "/kleinraum/{wave}{}",
             grade.map_or_else(String::new, |g| format!("?jahrgang={g}"))
@@ -339,14 +362,21 @@ pub fn ComparisonPage() -> impl IntoView {
                 query.with(|q| q.get("referenz")),
                 query.with(|q| q.get("korrektur")),
                 query.with(|q| q.get("kontext").is_some_and(|k| k == "1")),
+                query.with(|q| q.get("gewichtet")),
                 language_code(i18n.get_locale()),
             )
         },
-        |(wave, grade, sort, reference, adjustment, context, language)| async move {
+        |(wave, grade, sort, reference, adjustment, context, weighted, language)| async move {
             match wave {
                 Some(wave) => {
                     load_comparison_view(
-                        wave, grade, sort, reference, adjustment, context, language,
+                        wave,
+                        grade,
+                        sort,
+                        reference,
+                        adjustment,
+                        ComparisonDisplay { context, weighted },
+                        language,
                     )
                     .await
                 }
@@ -403,6 +433,12 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
                 <input type="checkbox" name="kontext" value="1" checked=view.with_context />
                 {l("Kontextindikatoren als Spalten", "Context indicators as columns")}
             </label>
+            {view.weighting.available.then(|| view! {
+                <label class="check">
+                    <input type="checkbox" name="gewichtet" value="1" checked=view.weighting.weighted />
+                    {l("Gewichtet nach Schulform × Jahrgang", "Weighted by school type × grade")}
+                </label>
+            })}
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
         <p class="footnote">{if view.report_family {
@@ -417,6 +453,7 @@ fn ComparisonBody(view: ComparisonView) -> impl IntoView {
             )
         }}</p>
         <ReferenceSource choice=view.reference.clone() language=language.clone() />
+        <p class="notice weighting" data-weighted=view.weighting.weighted.to_string()>{view.weighting.note.clone()}</p>
         <p class="actions no-print">
             <a href=view.csv_url.clone() download>{l("Tabelle als CSV", "Table as CSV")}</a>
             <a href=view.small_area_url.clone()>{l("Modellschätzungen für kleine Stadtteile", "Model estimates for small districts")}</a>

@@ -382,12 +382,30 @@ pub struct QualityView {
     pub clustering: Vec<ClusteringLine>,
     /// The cut points in use.
     pub cut_points: CutPointChoice,
+    /// The pupil counts weighted results are weighted to.
+    pub population: PopulationView,
     /// Items most often skipped: (code, percent).
     pub most_skipped: Vec<(String, f64)>,
     /// Participation totals of the wave.
     pub participation: Option<ParticipationLine>,
     /// CSV download.
     pub csv_url: String,
+}
+
+/// A wave's pupil counts per school type × grade, and for coordinators
+/// the form that replaces them (`POST /qualitaet/schuelerzahlen`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PopulationView {
+    /// `(school type, grade, pupils)`.
+    pub counts: Vec<(String, u8, u64)>,
+    /// Where they came from and when: `(source, day)`.
+    pub import: Option<(String, String)>,
+    /// The school types of the municipality's schools.
+    pub school_types: Vec<String>,
+    /// Whether the viewer may replace them.
+    pub may_enter: bool,
+    /// CSRF token of the form.
+    pub csrf_token: String,
 }
 
 /// The data quality of a wave, for coordinators (and regional staff).
@@ -420,6 +438,27 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
             .await?
             .map(|s| s.csrf_token)
             .unwrap_or_default(),
+    };
+    let counts = crate::storage::analysis::population::of_wave(&db, scoped.wave.wave_id).await?;
+    let mut school_types: Vec<String> =
+        crate::storage::geography::school_types(&db, scoped.municipality.municipality_id)
+            .await?
+            .into_values()
+            .collect();
+    school_types.sort();
+    school_types.dedup();
+    let population = PopulationView {
+        counts: counts
+            .pupils
+            .iter()
+            .map(|(stratum, pupils)| (stratum.school_type.clone(), stratum.grade, *pupils))
+            .collect(),
+        import: crate::storage::analysis::population::import_of(&db, scoped.wave.wave_id)
+            .await?
+            .map(|import| (import.source, import.imported_on)),
+        school_types,
+        may_enter: cut_points.may_choose,
+        csrf_token: cut_points.csrf_token.clone(),
     };
     let by_rule = instrument
         .validity_rules
@@ -500,6 +539,7 @@ pub async fn load_quality_view(wave: i64, language: String) -> Result<QualityVie
         alpha,
         clustering,
         cut_points,
+        population,
         most_skipped,
         participation,
         csv_url: format!("/api/csv/quality?wave={wave}"),
@@ -636,6 +676,7 @@ fn QualityBody(view: QualityView) -> impl IntoView {
             )}</p>
         </section>
         <CutPointSection choice=view.cut_points.clone() wave=view.wave_id language=language.clone() />
+        <PopulationSection population=view.population.clone() wave=view.wave_id language=language.clone() />
         <section>
             <h2>{l("Am häufigsten übersprungene Fragen", "Most often skipped questions")}</h2>
             <table class="data">
@@ -670,6 +711,83 @@ fn localized_decimal(language: &str, text: String) -> String {
         text
     } else {
         text.replace('.', ",")
+    }
+}
+
+/// The pupil counts of weighting, and for coordinators the form that
+/// replaces them with a pasted CSV.
+#[component]
+fn PopulationSection(population: PopulationView, wave: i64, language: String) -> impl IntoView {
+    let l = |de: &str, en: &str| de_en(&language, de, en);
+    let query = leptos_router::hooks::use_query_map();
+    let notice = query.with_untracked(|q| q.get("schuelerzahlen")).map(|code| {
+        let (error, text) = if code == "gespeichert" {
+            (false, l(
+                "Gespeichert. Profil und Stadtteilvergleich bieten jetzt gewichtete Ergebnisse an.",
+                "Saved. The profile and the district comparison now offer weighted results.",
+            ))
+        } else {
+            (true, l(
+                "Nicht gespeichert, nichts wurde geändert: die Tabelle enthält Fehler (siehe unten).",
+                "Not saved, nothing changed: the table has errors (see below).",
+            ))
+        };
+        view! { <p class="notice" class:error=error role="status">{text}</p> }
+    });
+    let problems = query.with_untracked(|q| q.get("fehler")).map(|text| {
+        view! { <pre class="problems" role="alert">{text}</pre> }
+    });
+    let lang = language.clone();
+    let table = (!population.counts.is_empty()).then(|| view! {
+        <table class="data population-counts">
+            <thead><tr>
+                <th scope="col">{de_en(&lang, "Schulform", "School type")}</th>
+                <th scope="col" class="num">{de_en(&lang, "Jahrgang", "Grade")}</th>
+                <th scope="col" class="num">{de_en(&lang, "Schülerinnen und Schüler", "Pupils")}</th>
+            </tr></thead>
+            <tbody>
+                {population.counts.iter().map(|(school_type, grade, pupils)| view! {
+                    <tr><th scope="row">{school_type.clone()}</th><td class="num">{grade.to_string()}</td><td class="num">{pupils.to_string()}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    });
+    let source = population.import.clone().map(|(source, day)| view! {
+        <p class="meta">{de_en(&language, &format!("Quelle: {source}, eingetragen am {day}."), &format!("Source: {source}, entered on {day}."))}</p>
+    });
+    let types = if population.school_types.is_empty() {
+        l(
+            "keine – geben Sie den Schulen in der Einrichtung eine Schulform",
+            "none – give the schools a type in the set-up",
+        )
+    } else {
+        population.school_types.join(", ")
+    };
+    let form = population.may_enter.then(|| view! {
+        <form method="post" action="/qualitaet/schuelerzahlen" class="stacked-form population-form no-print">
+            <input type="hidden" name="csrf" value=population.csrf_token.clone() />
+            <input type="hidden" name="wave" value=wave />
+            <label for="population-source">{l("Quelle (z. B. Schulstatistik 2025/26)", "Source (e.g. school statistics 2025/26)")}</label>
+            <input id="population-source" type="text" name="source" required maxlength="200" />
+            <label for="population-csv">{l("Tabelle (CSV: school_type,grade,pupils)", "Table (CSV: school_type,grade,pupils)")}</label>
+            <textarea id="population-csv" name="csv" rows="8" required>"school_type,grade,pupils\n"</textarea>
+            <button type="submit">{l("Schülerzahlen speichern", "Save pupil counts")}</button>
+        </form>
+    });
+    view! {
+        <section id="population">
+            <h2>{l("Schülerzahlen für die Gewichtung", "Pupil counts for weighting")}</h2>
+            {notice}
+            {problems}
+            <p>{l(
+                "Mit den Schülerzahlen der Stadt je Schulform und Jahrgang zählt jede Schulform in gewichteten Ergebnissen mit ihrem Anteil an allen Schülerinnen und Schülern statt mit ihrem Anteil an den Antworten (docs/statistics.md §13). Ungewichtete Ergebnisse bleiben der Standard.",
+                "With the city's pupil counts per school type and grade, each school type counts in weighted results with its share of all pupils instead of its share of the answers (docs/statistics.md §13). Unweighted results stay the default.",
+            )}</p>
+            <p class="meta">{de_en(&language, &format!("Schulformen der Schulen: {types}."), &format!("School types of the schools: {types}."))}</p>
+            {table}
+            {source}
+            {form}
+        </section>
     }
 }
 

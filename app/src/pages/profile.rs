@@ -81,6 +81,129 @@ pub struct ProfileView {
     pub csv_url: String,
     /// The district's (or city's) context indicators, latest period each.
     pub context: Vec<crate::domain::indicators::IndicatorFigure>,
+    /// Weighted or as answered, and whether weights exist for the wave.
+    pub weighting: WeightingChoice,
+}
+
+/// Whether a results page shows weighted figures (`?gewichtet=1`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightingChoice {
+    /// The wave has population counts, so weighted figures can be shown.
+    pub available: bool,
+    /// The figures shown are weighted.
+    pub weighted: bool,
+    /// What the page says about it (source of the counts, coverage).
+    pub note: String,
+}
+
+/// Parses the `gewichtet` parameter of a results URL.
+pub fn parse_weighted(value: Option<&str>) -> Result<bool, AppError> {
+    match value {
+        None | Some("" | "0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(AppError::InvalidInput(format!(
+            "unknown gewichtet=\"{other}\" (0 or 1)"
+        ))),
+    }
+}
+
+/// The profile table of a results page, weighted if asked and possible,
+/// with what the page says about the weighting.
+#[cfg(feature = "ssr")]
+pub async fn page_table(
+    db: &crate::storage::Db,
+    wave: &crate::storage::waves::WaveRow,
+    norms: Option<&crate::domain::analysis::report::NormTable>,
+    weighted: bool,
+    language: &str,
+) -> Result<
+    (
+        std::sync::Arc<crate::domain::analysis::report::ProfileTable>,
+        WeightingChoice,
+    ),
+    AppError,
+> {
+    let found = if weighted {
+        crate::analysis::weighted_page_profile(db, wave, norms).await?
+    } else {
+        None
+    };
+    let Some((profile, import)) = found else {
+        // Asked for weights the wave does not have: the unweighted figures,
+        // and the note says why.
+        let available = crate::storage::analysis::population::import_of(db, wave.wave_id)
+            .await?
+            .is_some();
+        let note = if available {
+            de_en(
+                language,
+                "Ungewichtet: jede Antwort zählt gleich.",
+                "Unweighted: every answer counts the same.",
+            )
+        } else {
+            de_en(
+                language,
+                "Ungewichtet: für diese Erhebung sind keine Schülerzahlen je Schulform und Jahrgang hinterlegt.",
+                "Unweighted: no pupil counts per school type and grade are stored for this wave.",
+            )
+        };
+        let table = crate::analysis::page_profile(db, wave, norms).await?;
+        return Ok((
+            table,
+            WeightingChoice {
+                available,
+                weighted: false,
+                note,
+            },
+        ));
+    };
+    let coverage = &profile.coverage;
+    let mut note = de_en(
+        language,
+        &format!(
+            "Gewichtet nach Schulform × Jahrgang auf die Schülerzahlen ({}, eingetragen am {}). n = ungewichtete Antworten; Intervalle und Tests mit der linearisierten Varianz der gewichteten Anteile.",
+            import.source, import.imported_on
+        ),
+        &format!(
+            "Weighted by school type × grade to the pupil counts ({}, entered on {}). n = unweighted answers; intervals and tests use the linearised variance of the weighted shares.",
+            import.source, import.imported_on
+        ),
+    );
+    if coverage.answers_left_out > 0 {
+        note.push(' ');
+        note.push_str(&de_en(
+            language,
+            &format!("{} Antworten ohne Schulform oder ohne Schülerzahl ihrer Schicht gehen nicht ein.", coverage.answers_left_out),
+            &format!("{} answers without a school type or without a count for their stratum are left out.", coverage.answers_left_out),
+        ));
+    }
+    if !coverage.strata_without_answers.is_empty() {
+        let strata: Vec<String> = coverage
+            .strata_without_answers
+            .iter()
+            .map(|s| format!("{} {}", s.school_type, s.grade))
+            .collect();
+        note.push(' ');
+        note.push_str(&de_en(
+            language,
+            &format!(
+                "Ohne Antworten und daher nicht vertreten: {}.",
+                strata.join(", ")
+            ),
+            &format!(
+                "Without answers and so not represented: {}.",
+                strata.join(", ")
+            ),
+        ));
+    }
+    Ok((
+        profile.table.clone(),
+        WeightingChoice {
+            available: true,
+            weighted: true,
+            note,
+        },
+    ))
 }
 
 /// Parses the sex filter of the URL.
@@ -159,6 +282,7 @@ pub async fn load_profile_view(
     grade: Option<u8>,
     sex: Option<String>,
     reference: Option<String>,
+    weighted: Option<String>,
     language: String,
 ) -> Result<ProfileView, AppError> {
     use crate::components::charts::{BarKind, BarRow, Highlight};
@@ -185,7 +309,14 @@ pub async fn load_profile_view(
     super::common::check_grade(&grades, grade)?;
     let norm_sets = crate::analysis::wave_norm_sets(&db, &scoped.wave).await?;
     let reference = crate::analysis::reference_among(&db, &norm_sets, reference.as_deref()).await?;
-    let table = crate::analysis::page_profile(&db, &scoped.wave, reference.norms()).await?;
+    let (table, weighting) = page_table(
+        &db,
+        &scoped.wave,
+        reference.norms(),
+        parse_weighted(weighted.as_deref())?,
+        &language,
+    )
+    .await?;
     let key = GroupKey {
         district: district_id,
         school: None,
@@ -391,15 +522,21 @@ pub async fn load_profile_view(
         ),
         excluded: table.excluded_flagged,
         csv_url: format!(
-            "/api/csv/profile?wave={wave}&{}",
+            "/api/csv/profile?wave={wave}&{}{}",
             filter_query(
                 &district,
                 grade,
                 sex_name.as_deref(),
                 reference_key.as_deref()
-            )
+            ),
+            if weighting.weighted {
+                "&weighted=1"
+            } else {
+                ""
+            }
         ),
         context,
+        weighting,
     })
 }
 
@@ -417,13 +554,15 @@ pub fn ProfilePage() -> impl IntoView {
                 query.with(|q| q.get("jahrgang").and_then(|g| g.parse::<u8>().ok())),
                 query.with(|q| q.get("geschlecht")),
                 query.with(|q| q.get("referenz")),
+                query.with(|q| q.get("gewichtet")),
                 language_code(i18n.get_locale()),
             )
         },
-        |(wave, district, grade, sex, reference, language)| async move {
+        |(wave, district, grade, sex, reference, weighted, language)| async move {
             match wave {
                 Some(wave) => {
-                    load_profile_view(wave, district, grade, sex, reference, language).await
+                    load_profile_view(wave, district, grade, sex, reference, weighted, language)
+                        .await
                 }
                 None => Err(AppError::NotFound),
             }
@@ -460,11 +599,36 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
     };
     let trend_href = format!("/trend/{}/{}", view.municipality_id, view.district_code);
     // District links keep every filter; the comparison has no sex filter.
-    let keep = page_query(
+    let filters = page_query(
         view.grade,
         view.sex.as_deref(),
         view.reference.key.as_deref(),
     );
+    let with_weighting = |query: &str, weighted: bool| match (weighted, query.is_empty()) {
+        (false, _) => query.to_string(),
+        (true, true) => "?gewichtet=1".to_string(),
+        (true, false) => format!("{query}&gewichtet=1"),
+    };
+    let keep = with_weighting(&filters, view.weighting.weighted);
+    let toggle = view.weighting.available.then(|| {
+        let href = format!(
+            "{base}/{}{}",
+            view.district_code,
+            with_weighting(&filters, !view.weighting.weighted)
+        );
+        let text = if view.weighting.weighted {
+            l("Ungewichtet anzeigen", "Show unweighted")
+        } else {
+            l("Gewichtet anzeigen", "Show weighted")
+        };
+        view! { " " <a href=href class="weighting-toggle">{text}</a> }
+    });
+    let weighting_note = view! {
+        <p class="notice weighting" data-weighted=view.weighting.weighted.to_string()>
+            {view.weighting.note.clone()}
+            {toggle}
+        </p>
+    };
     let comparison_href = format!(
         "/vergleich/{}{}",
         view.wave_id,
@@ -525,9 +689,11 @@ fn ProfileBody(view: ProfileView) -> impl IntoView {
             </label>
             <ReferenceSelect choice=view.reference.clone() language=language.clone()
                 default_label=l("Gesamte Stadt", "Whole city") />
+            {view.weighting.weighted.then(|| view! { <input type="hidden" name="gewichtet" value="1" /> })}
             <button type="submit">{l("Anzeigen", "Show")}</button>
         </form>
         <ReferenceSource choice=view.reference.clone() language=language.clone() />
+        {weighting_note}
         {norm_gap_note}
         <nav class="district-switch no-print" aria-label=l("Stadtteile", "Districts")>
             <a href=format!("{base}/gesamt{keep}") aria-current=(view.district_code == "gesamt").then_some("page")>{l("Gesamte Stadt", "Whole city")}</a>

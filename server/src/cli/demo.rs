@@ -198,6 +198,7 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let grades: Vec<Grade> = GRADES.iter().filter_map(|&g| Grade::new(g).ok()).collect();
     let mut total = 0usize;
+    let mut wave_ids = Vec::new();
     for wave in &WAVES {
         let wave_id = waves::create(
             db,
@@ -212,6 +213,7 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
             },
         )
         .await?;
+        wave_ids.push(wave_id);
         let batch = generate_wave(
             db,
             &model,
@@ -242,6 +244,7 @@ pub async fn load(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     demo_norms(db, &instrument.id).await?;
     demo_indicators(db, municipality).await?;
     demo_accounts(db, municipality, first_school).await?;
+    demo_population(db, &wave_ids).await?;
     // Both demo waves are closed: publish them now, so that the first page
     // a visitor opens has results.
     for outcome in app::analysis::publication::refresh(db).await? {
@@ -423,6 +426,37 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role); 5] = [
         Role::Trainer,
     ),
 ];
+
+/// Fictional school statistics for each wave: more pupils attend a
+/// Gesamtschule than the survey's even split of schools suggests, so the
+/// weighted figures differ from the unweighted ones.
+async fn demo_population(db: &Db, waves: &[WaveId]) -> anyhow::Result<()> {
+    use app::domain::analysis::weighting::{PopulationCounts, StratumKey};
+    let mut pupils = std::collections::BTreeMap::new();
+    for grade in GRADES {
+        for (school_type, count) in [("Gesamtschule", 2_400), ("Gymnasium", 1_500)] {
+            pupils.insert(
+                StratumKey {
+                    school_type: school_type.to_string(),
+                    grade,
+                },
+                count,
+            );
+        }
+    }
+    let counts = PopulationCounts { pupils };
+    for &wave in waves {
+        app::storage::analysis::population::replace(
+            db,
+            wave,
+            &counts,
+            "Demo: fiktive Schulstatistik / fictional school statistics",
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
 
 async fn demo_accounts(db: &Db, municipality: i64, school: Option<i64>) -> anyhow::Result<()> {
     let region = geography::find_region(db, REGION).await?;

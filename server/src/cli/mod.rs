@@ -9,6 +9,7 @@ pub mod exports;
 pub mod indicators;
 pub mod norms;
 mod output;
+pub mod population;
 pub mod programs;
 pub mod responses;
 pub mod results;
@@ -179,6 +180,11 @@ pub enum Command {
     /// for a wave's results (`use`).
     #[command(subcommand)]
     CutPoints(crate::cli::cut_points::CutPointsCommand),
+    /// A wave's pupil counts per school type × grade, from the school
+    /// statistics: what weighted results are weighted to (`population
+    /// import`, `export`).
+    #[command(subcommand)]
+    Population(crate::cli::population::PopulationCommand),
     /// Import a program catalog (e.g. from the Grüne Liste Prävention or
     /// Blueprints) from CSV: key, name, provider, description, factors
     /// (';'-separated scale ids), grade_min, grade_max, settings (family;

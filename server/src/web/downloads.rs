@@ -40,6 +40,9 @@ pub struct CsvQuery {
     /// Multiple-testing family: `group` (default, the factors of one group)
     /// or `report` (every group and factor of the file).
     pub adjustment: Option<String>,
+    /// `1`: figures weighted to the wave's population counts (profile and
+    /// comparison CSVs; 400 if the wave has none).
+    pub weighted: Option<String>,
 }
 
 /// An answer other than the CSV.
@@ -233,9 +236,24 @@ async fn reference_profile(
             analysis::ReferenceError::Unknown { .. } => bad_request(error.to_string()),
             other => internal(other),
         })?;
-    analysis::page_profile(db, wave, reference.norms())
-        .await
-        .map_err(unpublished)
+    match query.weighted.as_deref() {
+        None | Some("" | "0") => analysis::page_profile(db, wave, reference.norms())
+            .await
+            .map_err(unpublished),
+        Some("1") => match analysis::weighted_page_profile(db, wave, reference.norms())
+            .await
+            .map_err(unpublished)?
+        {
+            Some((weighted, _)) => Ok(weighted.table.clone()),
+            None => Err(bad_request(format!(
+                "wave \"{}\" has no population counts to weight with (server population import)",
+                wave.name
+            ))),
+        },
+        Some(other) => Err(bad_request(format!(
+            "unknown weighted \"{other}\" (expected 0 or 1)"
+        ))),
+    }
 }
 
 /// Whether the query asks for one family over the whole file (400 for an

@@ -13,6 +13,7 @@ pub mod early_warning;
 pub mod forms;
 pub mod norms;
 pub mod planning;
+pub mod population;
 pub mod setup;
 pub mod state;
 pub mod survey;
@@ -59,6 +60,10 @@ pub fn router(db: Db, leptos_options: LeptosOptions, secure_cookies: SecureCooki
         .route(
             "/qualitaet/schnittpunkte",
             post(crate::web::cut_points::choose),
+        )
+        .route(
+            "/qualitaet/schuelerzahlen",
+            post(crate::web::population::enter),
         )
         .route(
             "/fruehwarnung/schwellen",

@@ -179,6 +179,9 @@ pub struct ProfileTable {
     pub responses_read: u64,
     /// Questionnaires excluded by validity rules.
     pub excluded_flagged: u64,
+    /// `None` for figures as answered; the weighting's method name
+    /// (`weighting::weighted_method::POST_STRATIFIED`) for weighted ones.
+    pub weighting: Option<String>,
 }
 
 impl ProfileTable {
@@ -204,6 +207,7 @@ impl ProfileTable {
                 .collect(),
             responses_read: self.responses_read,
             excluded_flagged: self.excluded_flagged,
+            weighting: self.weighting.clone(),
         }
     }
 
@@ -416,6 +420,7 @@ pub fn build_profile_table(
         groups,
         responses_read: cube.responses_read(),
         excluded_flagged: cube.excluded_flagged(),
+        weighting: None,
     })
 }
 

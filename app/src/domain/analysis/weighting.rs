@@ -23,6 +23,7 @@ use crate::domain::analysis::stats::{
     Interval, PostStratified, Stratum, cohens_h, post_stratified, two_sided_normal_p_value,
     wilson_interval_for_share, z_critical,
 };
+use crate::domain::csv_table::{RowProblem, RowProblems, data_rows, keep_row, map_columns};
 use crate::domain::survey::instrument::Instrument;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -111,6 +112,98 @@ pub struct PopulationCounts {
     pub pupils: BTreeMap<StratumKey, u64>,
 }
 
+/// The columns of a population-counts CSV (docs/csv-formats.md).
+pub const POPULATION_COLUMNS: [&str; 3] = ["school_type", "grade", "pupils"];
+
+/// Checks a population-counts CSV: every school type one of the
+/// municipality's (`school_types`, as its schools name them), every grade
+/// one the wave surveys, pupils a whole number ≥ 1, each school type ×
+/// grade once. Every problem is reported by row and column.
+pub fn parse_population(
+    header: &[String],
+    rows: &[Vec<String>],
+    school_types: &[String],
+    grades: &[u8],
+) -> Result<PopulationCounts, RowProblems> {
+    let positions = map_columns(header, &POPULATION_COLUMNS).map_err(RowProblems)?;
+    let mut problems = Vec::new();
+    let mut pupils: BTreeMap<StratumKey, u64> = BTreeMap::new();
+    let mut first_row: BTreeMap<StratumKey, usize> = BTreeMap::new();
+    for data in data_rows(header, rows, &positions) {
+        let Some(data) = keep_row(data, &mut problems) else {
+            continue;
+        };
+        let row = data.row;
+        let before = problems.len();
+        let school_type = data.cell(0);
+        if !school_types.iter().any(|known| known == school_type) {
+            problems.push(RowProblem::new(
+                row,
+                Some("school_type"),
+                format!(
+                    "\"{school_type}\" is not the type of any school of this municipality (types: {})",
+                    if school_types.is_empty() {
+                        "none: give the schools a type in the set-up first".to_string()
+                    } else {
+                        school_types.join(", ")
+                    }
+                ),
+            ));
+        }
+        let grade = match data.cell(1).parse::<u8>() {
+            Ok(grade) if grades.contains(&grade) => Some(grade),
+            _ => {
+                let list: Vec<String> = grades.iter().map(u8::to_string).collect();
+                problems.push(RowProblem::new(
+                    row,
+                    Some("grade"),
+                    format!(
+                        "\"{}\" is not a grade of this wave ({})",
+                        data.cell(1),
+                        list.join(", ")
+                    ),
+                ));
+                None
+            }
+        };
+        let count = match data.cell(2).parse::<u64>() {
+            Ok(count) if count >= 1 => Some(count),
+            _ => {
+                problems.push(RowProblem::new(
+                    row,
+                    Some("pupils"),
+                    format!("\"{}\" is not a whole number of pupils ≥ 1", data.cell(2)),
+                ));
+                None
+            }
+        };
+        if let (Some(grade), Some(count), true) = (grade, count, problems.len() == before) {
+            let key = StratumKey {
+                school_type: school_type.to_string(),
+                grade,
+            };
+            if let Some(first) = first_row.get(&key) {
+                problems.push(RowProblem::new(
+                    row,
+                    None,
+                    format!("{school_type}, grade {grade} appears twice (first in row {first})"),
+                ));
+                continue;
+            }
+            first_row.insert(key.clone(), row);
+            pupils.insert(key, count);
+        }
+    }
+    if problems.is_empty() && pupils.is_empty() {
+        problems.push(RowProblem::new(1, None, "the file has no data rows"));
+    }
+    if problems.is_empty() {
+        Ok(PopulationCounts { pupils })
+    } else {
+        Err(RowProblems(problems))
+    }
+}
+
 /// What the weighting could and could not cover.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
@@ -128,8 +221,9 @@ pub struct Coverage {
 /// The weighted profile of a wave and what it covers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightedProfile {
-    /// The profile with weighted figures in every shown cell.
-    pub table: ProfileTable,
+    /// The profile with weighted figures in every shown cell (shared, as
+    /// the unweighted profile is, by every page and CSV that reads it).
+    pub table: std::sync::Arc<ProfileTable>,
     /// What the weights cover.
     pub coverage: Coverage,
 }
@@ -230,6 +324,7 @@ pub fn weighted_profile(
 
     let z = z_critical(options.confidence).ok();
     let mut weighted = table.clone();
+    weighted.weighting = Some(weighted_method::POST_STRATIFIED.to_string());
     for group in &mut weighted.groups {
         let reference_key = GroupKey {
             district: None,
@@ -296,7 +391,7 @@ pub fn weighted_profile(
             .collect();
     }
     WeightedProfile {
-        table: weighted,
+        table: std::sync::Arc::new(weighted),
         coverage,
     }
 }

@@ -242,3 +242,47 @@ fn a_norm_is_compared_with_the_weighted_share_on_its_variance() {
     assert!((comparison.z.expect("z") - z).abs() < 1e-9);
     assert_eq!(comparison.comparator_percent, Some(20.0));
 }
+
+fn split(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text
+        .lines()
+        .map(|line| line.split(',').map(str::to_string).collect());
+    (lines.next().expect("header"), lines.collect())
+}
+
+#[test]
+fn a_population_file_is_read_by_school_type_and_grade() {
+    let (header, rows) =
+        split("school_type,grade,pupils\nGymnasium,8,900\nGesamtschule,8,1100\n,,\n");
+    let types = ["Gesamtschule".to_string(), "Gymnasium".to_string()];
+    assert_eq!(
+        parse_population(&header, &rows, &types, &[6, 8]).expect("valid"),
+        population(900, 1100)
+    );
+}
+
+#[test]
+fn every_bad_population_row_is_reported_by_row_and_column() {
+    let (header, rows) = split(
+        "school_type,grade,pupils\nRealschule,8,10\nGymnasium,7,10\nGymnasium,8,0\nGymnasium,8,5\nGymnasium,8,6\n",
+    );
+    let types = ["Gymnasium".to_string()];
+    let problems = parse_population(&header, &rows, &types, &[6, 8])
+        .expect_err("refused")
+        .0;
+    let at: Vec<(usize, Option<&str>)> = problems
+        .iter()
+        .map(|p| (p.row, p.column.as_deref()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            (2, Some("school_type")),
+            (3, Some("grade")),
+            (4, Some("pupils")),
+            (6, None)
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[3].message.contains("first in row 5"));
+}

@@ -28,7 +28,10 @@ async fn counts_are_imported_checked_exported_and_weight_the_published_profile()
         demo_counts.starts_with("school_type,grade,pupils\n"),
         "{demo_counts}"
     );
-    assert!(demo_counts.contains("Gesamtschule,8,2400\n"), "{demo_counts}");
+    assert!(
+        demo_counts.contains("Gesamtschule,8,2400\n"),
+        "{demo_counts}"
+    );
 
     // A file with bad rows: every problem by row and column, nothing changes.
     let bad = dir.path().join("bad.csv");
@@ -60,7 +63,13 @@ async fn counts_are_imported_checked_exported_and_weight_the_published_profile()
     std::fs::write(&good, counts).unwrap();
     let imported = server(
         &db,
-        &["population", "import", "--wave", "1", good.to_str().unwrap()],
+        &[
+            "population",
+            "import",
+            "--wave",
+            "1",
+            good.to_str().unwrap(),
+        ],
     );
     assert!(imported.status.success(), "{}", text(&imported).1);
     assert_eq!(

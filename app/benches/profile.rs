@@ -10,6 +10,10 @@
 //! * `analysis_250k/profile_table`: suppression, intervals and comparisons
 //!   on a prebuilt cube.
 //! * `analysis_250k/full_profile`: both, from the answers in memory.
+//! * `analysis_250k/tally_strata`: the answers per district × grade × sex ×
+//!   school type that publication stores for weighting.
+//! * `analysis_250k/weighted_profile`: the weighted table a first weighted
+//!   page request builds from the table and the tallies.
 //! * `storage_250k/read_wave`: read the wave back from a SQLite file.
 //! * `storage_250k/insert_all`: insert all 250,000 responses in one
 //!   transaction, as `import-responses` does (rolled back after each
@@ -34,8 +38,13 @@ use std::time::{Duration, Instant};
 
 use app::analysis::{publication, wave_profile};
 use app::domain::analysis::aggregate::{AggregateOptions, Cube, Dimension, Respondent, aggregate};
+use app::domain::analysis::profile::ProfileOptions;
 use app::domain::analysis::published::PublishedWave;
 use app::domain::analysis::report::{ReportOptions, build_profile_table, default_cut_point_set};
+use app::domain::analysis::scoring::ScoringPlan;
+use app::domain::analysis::weighting::{
+    PopulationCounts, StratumKey, tally_strata, weighted_profile,
+};
 use app::domain::survey::instrument::Instrument;
 use app::domain::survey::respondent::{Grade, Sex};
 use app::export::{GroupNames, write_profile_csv};
@@ -314,6 +323,56 @@ fn bench_domain(c: &mut Criterion) {
                 &options,
             )
             .expect("additive")
+        });
+    });
+    // Weighting: the tallies publication stores, and the weighted table a
+    // first `?gewichtet=1` request builds (then cached per wave).
+    let school_types: BTreeMap<i64, String> = (1..=DISTRICTS)
+        .flat_map(|district| {
+            ["Gymnasium", "Gesamtschule", "Realschule"]
+                .into_iter()
+                .enumerate()
+                .map(move |(i, t)| (district * 10 + i as i64, t.to_string()))
+        })
+        .collect();
+    let with_schools = || {
+        respondents(&pupils).map(|r| Respondent {
+            school: Some(r.district * 10 + r.class.unwrap_or(0) % 3),
+            ..r
+        })
+    };
+    let plan = ScoringPlan::new(&instrument);
+    group.throughput(Throughput::Elements(PUPILS as u64));
+    group.bench_function("tally_strata", |b| {
+        b.iter(|| tally_strata(&instrument, &plan, with_schools(), black_box(&school_types)));
+    });
+    let tallies = tally_strata(&instrument, &plan, with_schools(), &school_types);
+    let population = PopulationCounts {
+        pupils: ["Gymnasium", "Gesamtschule", "Realschule"]
+            .into_iter()
+            .zip([30_000, 45_000, 20_000])
+            .flat_map(|(t, pupils)| {
+                GRADES.iter().map(move |&grade| {
+                    (
+                        StratumKey {
+                            school_type: t.to_string(),
+                            grade,
+                        },
+                        pupils,
+                    )
+                })
+            })
+            .collect(),
+    };
+    group.throughput(Throughput::Elements(factor_cells as u64));
+    group.bench_function("weighted_profile", |b| {
+        b.iter(|| {
+            weighted_profile(
+                black_box(&table),
+                black_box(&tallies),
+                &population,
+                &ProfileOptions::default(),
+            )
         });
     });
     group.finish();

@@ -14,8 +14,7 @@ use crate::domain::analysis::aggregate::{
     scale_item_matrix,
 };
 use crate::domain::analysis::report::{
-    FactorSource, ProfileTable, ReportOptions, build_profile_table, default_cut_point_set,
-    profile_factors,
+    ProfileTable, ReportOptions, build_profile_table, default_cut_point_set, profile_factors,
 };
 use crate::domain::analysis::scoring::ScoringPlan;
 use crate::domain::analysis::stats::{AlphaEstimate, IccEstimate, Proportion, cronbach_alpha};
@@ -225,14 +224,9 @@ fn quality_report<R: PublicationInput>(
     let clustering = profile_factors(instrument)
         .into_iter()
         .map(|factor| {
-            let (n, squares, icc) = match factor.source {
-                FactorSource::Scale(i) => total.scale(i).map_or((0, 0, None), |s| {
-                    (s.n, s.cluster_size_squares, cube.scale_icc(i))
-                }),
-                FactorSource::Outcome(i) => total.outcome(i).map_or((0, 0, None), |o| {
-                    (o.n, o.cluster_size_squares, cube.outcome_icc(i))
-                }),
-            };
+            let n = factor.source.proportion(total).n;
+            let squares = factor.source.cluster_size_squares(total);
+            let icc = factor.source.icc(cube);
             FactorClustering {
                 factor_id: factor.id,
                 icc,

@@ -6,7 +6,7 @@
 //! statistics, so the profile page, the CSV export and the benchmark all show
 //! the same figures.
 
-use crate::domain::analysis::aggregate::{Cube, Dimension, GroupKey, SexKey};
+use crate::domain::analysis::aggregate::{Cell, Cube, Dimension, GroupKey, SexKey};
 use crate::domain::analysis::profile::{
     FactorComparison, FactorInput, FactorKind, ProfileOptions, Reference, adjust_over_report,
     compare_profile, rank_priorities,
@@ -29,6 +29,48 @@ pub enum FactorSource {
     Scale(usize),
     /// An outcome indicator (index into `Instrument::outcomes`).
     Outcome(usize),
+}
+
+impl FactorSource {
+    /// The factor's flagged pupils and valid answers in `cell` (0 of 0 if
+    /// the cell has no such factor).
+    pub fn proportion(self, cell: &Cell) -> Proportion {
+        let none = Proportion { count: 0, n: 0 };
+        match self {
+            Self::Scale(i) => cell.scale(i).map_or(none, |s| s.flagged_proportion()),
+            Self::Outcome(i) => cell.outcome(i).map_or(none, |o| o.proportion()),
+        }
+    }
+
+    /// The cluster sizes `Σ n_c²` of the factor's answers in `cell`.
+    pub fn cluster_size_squares(self, cell: &Cell) -> u64 {
+        match self {
+            Self::Scale(i) => cell.scale(i).map_or(0, |s| s.cluster_size_squares),
+            Self::Outcome(i) => cell.outcome(i).map_or(0, |o| o.cluster_size_squares),
+        }
+    }
+
+    /// The factor's intra-class correlation over the wave's classes.
+    pub fn icc(self, cube: &Cube) -> Option<IccEstimate> {
+        match self {
+            Self::Scale(i) => cube.scale_icc(i),
+            Self::Outcome(i) => cube.outcome_icc(i),
+        }
+    }
+
+    /// The factor's share in `cell` with the cell's Kish design effect
+    /// (docs/statistics.md §1.2).
+    pub fn clustered(self, cube: &Cube, cell: &Cell) -> ClusteredProportion {
+        let proportion = self.proportion(cell);
+        ClusteredProportion {
+            proportion,
+            design_effect: Cube::design_effect(
+                proportion.n,
+                self.cluster_size_squares(cell),
+                self.icc(cube),
+            ),
+        }
+    }
 }
 
 /// A factor of the profile: a risk or protective scale, an outcome scale, or
@@ -273,14 +315,14 @@ pub fn build_profile_table(
     for factor in &factors {
         let mut cells_n: Vec<u64> = cells
             .iter()
-            .map(|cell| factor_proportion(cell, factor.source).n)
+            .map(|cell| factor.source.proportion(cell).n)
             .collect();
         for remainder in &remainders {
-            let parent = factor_proportion(cells[remainder.parent], factor.source).n;
+            let parent = factor.source.proportion(cells[remainder.parent]).n;
             let children: u64 = remainder
                 .children
                 .iter()
-                .map(|&child| factor_proportion(cells[child], factor.source).n)
+                .map(|&child| factor.source.proportion(cells[child]).n)
                 .sum();
             cells_n.push(parent.saturating_sub(children));
         }
@@ -293,7 +335,7 @@ pub fn build_profile_table(
         keys.iter().enumerate().map(|(i, key)| (key, i)).collect();
     let icc: Vec<Option<IccEstimate>> = factors
         .iter()
-        .map(|factor| factor_icc(cube, factor.source))
+        .map(|factor| factor.source.icc(cube))
         .collect();
     let design_effect = |factor_index: usize, n: u64, squares: u64| {
         Cube::design_effect(n, squares, icc[factor_index])
@@ -310,16 +352,16 @@ pub fn build_profile_table(
             if !status[factor_index][cell_index].is_shown() {
                 continue;
             }
-            let group = factor_proportion(cells[cell_index], factor.source);
-            let group_squares = factor_clusters(cells[cell_index], factor.source);
+            let group = factor.source.proportion(cells[cell_index]);
+            let group_squares = factor.source.cluster_size_squares(cells[cell_index]);
             let reference = match (&options.norms, reference_index) {
                 (Some(norms), _) => norms.get(&factor.id, grade).map(|percent| Reference::Norm {
                     percent,
                     label: norms.label.clone(),
                 }),
                 (None, Some(r)) if status[factor_index][r].is_shown() => {
-                    let total = factor_proportion(cells[r], factor.source);
-                    let total_squares = factor_clusters(cells[r], factor.source);
+                    let total = factor.source.proportion(cells[r]);
+                    let total_squares = factor.source.cluster_size_squares(cells[r]);
                     // The group's classes are among the total's, so the
                     // rest's cluster sizes are the difference.
                     Reference::rest_of_clustered(
@@ -361,13 +403,13 @@ pub fn build_profile_table(
                 let cell_status = status[factor_index][cell_index];
                 let figures = cell_status.is_shown().then(|| {
                     let cell = cells[cell_index];
-                    let proportion = factor_proportion(cell, factor.source);
+                    let proportion = factor.source.proportion(cell);
                     let clustered = ClusteredProportion {
                         proportion,
                         design_effect: design_effect(
                             factor_index,
                             proportion.n,
-                            factor_clusters(cell, factor.source),
+                            factor.source.cluster_size_squares(cell),
                         ),
                     };
                     let (mean, sd) = match factor.source {
@@ -427,36 +469,6 @@ pub fn build_profile_table(
 /// The default cut-point set id of an instrument.
 pub fn default_cut_point_set(instrument: &Instrument) -> String {
     format!("{}-{}/default", instrument.id, instrument.version)
-}
-
-/// The factor's counts in `cell` and their cluster sizes `Σ n_c²`.
-fn factor_clusters(cell: &crate::domain::analysis::aggregate::Cell, source: FactorSource) -> u64 {
-    match source {
-        FactorSource::Scale(i) => cell.scale(i).map_or(0, |s| s.cluster_size_squares),
-        FactorSource::Outcome(i) => cell.outcome(i).map_or(0, |o| o.cluster_size_squares),
-    }
-}
-
-/// The factor's intra-class correlation in the wave.
-fn factor_icc(cube: &Cube, source: FactorSource) -> Option<IccEstimate> {
-    match source {
-        FactorSource::Scale(i) => cube.scale_icc(i),
-        FactorSource::Outcome(i) => cube.outcome_icc(i),
-    }
-}
-
-fn factor_proportion(
-    cell: &crate::domain::analysis::aggregate::Cell,
-    source: FactorSource,
-) -> Proportion {
-    match source {
-        FactorSource::Scale(i) => cell
-            .scale(i)
-            .map_or(Proportion { count: 0, n: 0 }, |s| s.flagged_proportion()),
-        FactorSource::Outcome(i) => cell
-            .outcome(i)
-            .map_or(Proportion { count: 0, n: 0 }, |o| o.proportion()),
-    }
 }
 
 /// The additive relations of the cube for suppression, plus the relations

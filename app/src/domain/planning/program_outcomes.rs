@@ -21,7 +21,7 @@
 use crate::domain::analysis::aggregate::{Cell, Cube, GroupKey, SexKey};
 use crate::domain::analysis::report::FactorSource;
 use crate::domain::analysis::stats::{
-    ClusteredProportion, DidEstimate, Interval, Proportion, difference_in_differences_clustered,
+    ClusteredProportion, DidEstimate, Interval, difference_in_differences_clustered,
     newcombe_difference_interval_clustered, two_proportion_z_test_clustered,
 };
 use crate::domain::analysis::suppression::MinGroupSize;
@@ -51,33 +51,6 @@ pub enum SplitWithheld {
     /// A district inside one of the groups is withheld on its own, so the
     /// group total would reveal it by subtraction.
     WithheldDistrict,
-}
-
-/// The factor's counts in `cell`.
-fn proportion_of(cell: &Cell, factor: FactorSource) -> Option<Proportion> {
-    match factor {
-        FactorSource::Scale(index) => cell.scale(index).map(|s| s.flagged_proportion()),
-        FactorSource::Outcome(index) => cell.outcome(index).map(|o| o.proportion()),
-    }
-}
-
-/// The share of `cell` with its design effect from the wave's ICC.
-fn clustered_of(cube: &Cube, cell: &Cell, factor: FactorSource) -> Option<ClusteredProportion> {
-    let proportion = proportion_of(cell, factor)?;
-    let (squares, icc) = match factor {
-        FactorSource::Scale(index) => (
-            cell.scale(index).map_or(0, |s| s.cluster_size_squares),
-            cube.scale_icc(index),
-        ),
-        FactorSource::Outcome(index) => (
-            cell.outcome(index).map_or(0, |o| o.cluster_size_squares),
-            cube.outcome_icc(index),
-        ),
-    };
-    Some(ClusteredProportion {
-        proportion,
-        design_effect: Cube::design_effect(proportion.n, squares, icc),
-    })
 }
 
 /// Splits one wave's cube into the program districts and the others for
@@ -110,7 +83,7 @@ pub fn split_wave(
         if *key != wanted {
             continue;
         }
-        if proportion_of(cell, factor).is_some_and(|p| p.n > 0) && !district_shown(district) {
+        if factor.proportion(cell).n > 0 && !district_shown(district) {
             every_district_shown = false;
         }
         if program_districts.contains(&district) {
@@ -119,12 +92,10 @@ pub fn split_wave(
             others.merge(cell);
         }
     }
-    let (Some(program), Some(others)) = (
-        clustered_of(cube, &program, factor),
-        clustered_of(cube, &others, factor),
-    ) else {
-        return Err(SplitWithheld::NoData);
-    };
+    let (program, others) = (
+        factor.clustered(cube, &program),
+        factor.clustered(cube, &others),
+    );
     let (program_n, others_n) = (program.proportion.n, others.proportion.n);
     if program_n == 0 && others_n == 0 {
         return Err(SplitWithheld::NoData);
@@ -250,6 +221,7 @@ pub fn evaluate(series: &[WaveSplit], pre: usize, post: usize) -> ProgramOutcome
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::analysis::stats::Proportion;
 
     fn p(count: u64, n: u64) -> Option<ClusteredProportion> {
         Some(ClusteredProportion::simple(Proportion { count, n }))

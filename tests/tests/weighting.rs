@@ -19,8 +19,11 @@ const SCHOOL_CONTACT: &str = "schule@ruhrstadt.example";
 /// The demo's second (closed, published) wave.
 const WAVE: i64 = 2;
 
-/// `(factor, n, percent, suppressed, weighting)` of a profile CSV.
-fn figures(csv: &str) -> Result<Vec<(String, String, String, String, String)>> {
+/// `(factor, n, percent, suppressed, weighting)` of one profile CSV row.
+type Row = (String, String, String, String, String);
+
+/// The rows of a profile CSV.
+fn figures(csv: &str) -> Result<Vec<Row>> {
     let rows = csv_rows(csv);
     let (header, rows) = rows.split_first().context("header")?;
     let column = |name: &str| {

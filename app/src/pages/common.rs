@@ -1,6 +1,7 @@
 //! Pieces every signed-in page uses: the results-page frame, the error
 //! notice, the language of the request, short bilingual texts, and (server
-//! only) loading a wave with its access scope.
+//! only) loading a wave with its access scope and the profile table a
+//! results page shows, weighted or not.
 
 use crate::error::AppError;
 use crate::i18n::*;
@@ -372,4 +373,125 @@ pub fn ReferenceSource(choice: ReferenceChoice, language: String) -> impl IntoVi
             </p>
         }
     })
+}
+
+/// Whether a results page shows weighted figures (`?gewichtet=1`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WeightingChoice {
+    /// The wave has population counts, so weighted figures can be shown.
+    pub available: bool,
+    /// The figures shown are weighted.
+    pub weighted: bool,
+    /// What the page says about it (source of the counts, coverage).
+    pub note: String,
+}
+
+/// Parses the `gewichtet` parameter of a results URL.
+pub fn parse_weighted(value: Option<&str>) -> Result<bool, AppError> {
+    match value {
+        None | Some("" | "0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(AppError::InvalidInput(format!(
+            "unknown gewichtet=\"{other}\" (0 or 1)"
+        ))),
+    }
+}
+
+/// The profile table of a results page, weighted if asked and possible,
+/// with what the page says about the weighting.
+#[cfg(feature = "ssr")]
+pub async fn page_table(
+    db: &crate::storage::Db,
+    wave: &crate::storage::waves::WaveRow,
+    norms: Option<&crate::domain::analysis::report::NormTable>,
+    weighted: bool,
+    language: &str,
+) -> Result<
+    (
+        std::sync::Arc<crate::domain::analysis::report::ProfileTable>,
+        WeightingChoice,
+    ),
+    AppError,
+> {
+    let found = if weighted {
+        crate::analysis::weighted_page_profile(db, wave, norms).await?
+    } else {
+        None
+    };
+    let Some((profile, import)) = found else {
+        // Asked for weights the wave does not have: the unweighted figures,
+        // and the note says why.
+        let available = crate::storage::analysis::population::import_of(db, wave.wave_id)
+            .await?
+            .is_some();
+        let note = if available {
+            de_en(
+                language,
+                "Ungewichtet: jede Antwort zählt gleich.",
+                "Unweighted: every answer counts the same.",
+            )
+        } else {
+            de_en(
+                language,
+                "Ungewichtet: für diese Erhebung sind keine Schülerzahlen je Schulform und Jahrgang hinterlegt.",
+                "Unweighted: no pupil counts per school type and grade are stored for this wave.",
+            )
+        };
+        let table = crate::analysis::page_profile(db, wave, norms).await?;
+        return Ok((
+            table,
+            WeightingChoice {
+                available,
+                weighted: false,
+                note,
+            },
+        ));
+    };
+    let coverage = &profile.coverage;
+    let mut note = de_en(
+        language,
+        &format!(
+            "Gewichtet nach Schulform × Jahrgang auf die Schülerzahlen ({}, eingetragen am {}). n = ungewichtete Antworten; Intervalle und Tests mit der linearisierten Varianz der gewichteten Anteile.",
+            import.source, import.imported_on
+        ),
+        &format!(
+            "Weighted by school type × grade to the pupil counts ({}, entered on {}). n = unweighted answers; intervals and tests use the linearised variance of the weighted shares.",
+            import.source, import.imported_on
+        ),
+    );
+    if coverage.answers_left_out > 0 {
+        note.push(' ');
+        note.push_str(&de_en(
+            language,
+            &format!("{} Antworten ohne Schulform oder ohne Schülerzahl ihrer Schicht gehen nicht ein.", coverage.answers_left_out),
+            &format!("{} answers without a school type or without a count for their stratum are left out.", coverage.answers_left_out),
+        ));
+    }
+    if !coverage.strata_without_answers.is_empty() {
+        let strata: Vec<String> = coverage
+            .strata_without_answers
+            .iter()
+            .map(|s| format!("{} {}", s.school_type, s.grade))
+            .collect();
+        note.push(' ');
+        note.push_str(&de_en(
+            language,
+            &format!(
+                "Ohne Antworten und daher nicht vertreten: {}.",
+                strata.join(", ")
+            ),
+            &format!(
+                "Without answers and so not represented: {}.",
+                strata.join(", ")
+            ),
+        ));
+    }
+    Ok((
+        profile.table.clone(),
+        WeightingChoice {
+            available: true,
+            weighted: true,
+            note,
+        },
+    ))
 }

@@ -46,7 +46,7 @@ pub struct ComparisonView {
     /// The model estimates of the same grade.
     pub small_area_url: String,
     /// Weighted or as answered.
-    pub weighting: super::profile::WeightingChoice,
+    pub weighting: super::common::WeightingChoice,
 }
 
 /// What the comparison shows beside the survey figures.
@@ -99,11 +99,11 @@ pub async fn load_comparison_view(
             )));
         }
     };
-    let (published, weighting) = super::profile::page_table(
+    let (published, weighting) = super::common::page_table(
         &db,
         &scoped.wave,
         reference.norms(),
-        super::profile::parse_weighted(weighted.as_deref())?,
+        super::common::parse_weighted(weighted.as_deref())?,
         &language,
     )
     .await?;

@@ -423,10 +423,10 @@ pub async fn weighted_page_profile(
 > {
     use crate::storage::analysis::population;
     let published = published(db, wave).await?;
-    let counts = population::of_wave(db, wave.wave_id).await?;
     let Some(import) = population::import_of(db, wave.wave_id).await? else {
         return Ok(None);
     };
+    let counts = population::of_wave(db, wave.wave_id).await?;
     if counts.pupils.is_empty() {
         return Ok(None);
     }

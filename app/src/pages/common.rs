@@ -387,7 +387,8 @@ pub struct WeightingChoice {
 }
 
 /// Parses the `gewichtet` parameter of a results URL.
-pub fn parse_weighted(value: Option<&str>) -> Result<bool, AppError> {
+#[cfg(feature = "ssr")]
+fn parse_weighted(value: Option<&str>) -> Result<bool, AppError> {
     match value {
         None | Some("" | "0") => Ok(false),
         Some("1") => Ok(true),
@@ -397,14 +398,15 @@ pub fn parse_weighted(value: Option<&str>) -> Result<bool, AppError> {
     }
 }
 
-/// The profile table of a results page, weighted if asked and possible,
-/// with what the page says about the weighting.
+/// The profile table of a results page, weighted if the URL's `gewichtet`
+/// asks for it (400 for a value other than 0 or 1) and the wave has pupil
+/// counts, with what the page says about the weighting.
 #[cfg(feature = "ssr")]
 pub async fn page_table(
     db: &crate::storage::Db,
     wave: &crate::storage::waves::WaveRow,
     norms: Option<&crate::domain::analysis::report::NormTable>,
-    weighted: bool,
+    weighted: Option<&str>,
     language: &str,
 ) -> Result<
     (
@@ -413,7 +415,7 @@ pub async fn page_table(
     ),
     AppError,
 > {
-    let found = if weighted {
+    let found = if parse_weighted(weighted)? {
         crate::analysis::weighted_page_profile(db, wave, norms).await?
     } else {
         None

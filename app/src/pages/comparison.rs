@@ -103,7 +103,7 @@ pub async fn load_comparison_view(
         &db,
         &scoped.wave,
         reference.norms(),
-        super::common::parse_weighted(weighted.as_deref())?,
+        weighted.as_deref(),
         &language,
     )
     .await?;

@@ -192,7 +192,7 @@ pub async fn load_profile_view(
         &db,
         &scoped.wave,
         reference.norms(),
-        super::common::parse_weighted(weighted.as_deref())?,
+        weighted.as_deref(),
         &language,
     )
     .await?;

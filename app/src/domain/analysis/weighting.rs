@@ -208,10 +208,14 @@ pub fn parse_population(
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
     /// Valid questionnaires in a stratum with a population count: the
-    /// weighted figures stand on these.
+    /// weighted figures stand on these. Counted per cell by the factor
+    /// most of its pupils answered (the tallies keep answers per factor,
+    /// not questionnaires), so a questionnaire without any scored factor
+    /// is not counted.
     pub weighted_answers: u64,
-    /// Valid questionnaires left out of the weighted figures: their school
-    /// has no type, or their stratum no population count.
+    /// Valid questionnaires left out of the weighted figures, counted the
+    /// same way: their school has no type, or their stratum no population
+    /// count.
     pub answers_left_out: u64,
     /// Strata with pupils in the population but no answer: nobody stands
     /// for them, so the weighted figures do not cover them.
